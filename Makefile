@@ -1,0 +1,65 @@
+# edgescore — see README.md. `make test` is what CI runs.
+GO       ?= go
+PY       ?= /usr/bin/python3
+OUT      ?= out
+WASM     := $(OUT)/edgescore.wasm
+PKGS     := ./...
+
+.PHONY: all build wasm test test-short race bench fuzz fixtures run lint format check clean
+
+all: build
+
+build: wasm
+	$(GO) build -o $(OUT)/edgescore ./cmd/edgescore
+
+# The guest module: wasip1 reactor (no _start), stripped.
+wasm:
+	@mkdir -p $(OUT)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(WASM) ./wasm/guest
+	@printf 'wasm module: %s bytes raw, %s bytes gzip\n' $$(wc -c < $(WASM)) $$(gzip -9c $(WASM) | wc -c)
+
+# Everything CI checks: formatting, vet, the module built for wasip1, the
+# whole test suite (host tests load the freshly built module), the race
+# detector on the concurrent packages, and the JS host's tests.
+test: wasm
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet $(PKGS)
+	EDGESCORE_WASM=$(abspath $(WASM)) $(GO) test -count=1 $(PKGS)
+	EDGESCORE_WASM=$(abspath $(WASM)) $(GO) test -count=1 -race -short $(RACE_PKGS)
+	$(JS_TEST)
+
+RACE_PKGS ?= $(shell $(GO) list ./host/... ./controlplane/... 2>/dev/null)
+JS_TEST   ?= $(if $(wildcard host/js/package.json),cd host/js && node --test,@true)
+
+bench: wasm
+	EDGESCORE_WASM=$(abspath $(WASM)) $(GO) test -run='^$$' -bench=. -benchmem -count=1 $(PKGS)
+
+# Short fuzzing passes over every decoder (longer: FUZZTIME=5m make fuzz).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./module/bundle/
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./module/xgboost/
+	$(GO) test -run='^$$' -fuzz=FuzzCompile -fuzztime=$(FUZZTIME) ./module/rule/
+	$(GO) test -run='^$$' -fuzz=FuzzUnmarshal -fuzztime=$(FUZZTIME) ./internal/strictjson/
+
+# Regenerate golden files and the reference bundle (needs python3-xgboost,
+# python3-sklearn, python3-scipy from Debian; see .ci/run).
+fixtures:
+	$(PY) module/experiment/testdata/hash_golden.py > module/experiment/golden_test.go
+	$(PY) module/xgboost/testdata/gen_fixtures.py
+	$(MAKE) -C build/refbundle PY=$(PY) GO=$(GO)
+
+run: build
+	$(OUT)/edgescore demo
+
+format:
+	gofmt -w $$(git ls-files '*.go')
+
+lint:
+	$(GO) vet $(PKGS)
+
+check: test
+	$(GO) mod tidy && git diff --exit-code go.mod go.sum
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,86 @@
+package bundle
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/edgescore/edgescore/module/cluster"
+	"github.com/edgescore/edgescore/module/feature"
+	"github.com/edgescore/edgescore/module/linear"
+	"github.com/edgescore/edgescore/module/ltv"
+	"github.com/edgescore/edgescore/module/offer"
+)
+
+// Error is a bundle validation or decoding error. Path names the offending
+// element in the authoring format's terms (a JSON path such as
+// "offers[3].discount", or "" for the whole bundle); for binary input Offset
+// is the byte offset where decoding failed (−1 otherwise).
+type Error struct {
+	Path   string
+	Offset int
+	Msg    string
+	Err    error // the underlying error, if any
+}
+
+func (e *Error) Error() string {
+	s := e.Msg
+	if e.Path != "" {
+		s = e.Path + ": " + s
+	}
+	if e.Offset >= 0 {
+		s += " (at byte " + itoa(e.Offset) + ")"
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrChecksum is wrapped by the error Decode returns when the checksum does
+// not match: the bytes were damaged in transit or storage.
+var ErrChecksum = errors.New("checksum mismatch")
+
+func errf(path, msg string) *Error { return &Error{Path: path, Offset: -1, Msg: msg} }
+
+// wrap prefixes a component error with the bundle path of its part. The
+// component errors (feature, linear, cluster, ltv, rule, offer) each carry
+// their own relative path; this joins them.
+func wrap(prefix string, err error) *Error {
+	rel, msg := splitPath(err)
+	path := prefix
+	switch {
+	case rel == "":
+	case path == "":
+		path = rel
+	case rel[0] == '[':
+		path += rel
+	default:
+		path += "." + rel
+	}
+	return &Error{Path: path, Offset: -1, Msg: msg, Err: err}
+}
+
+// splitPath takes a component error apart into its relative path and message.
+func splitPath(err error) (string, string) {
+	var (
+		fe *feature.Error
+		le *linear.Error
+		ce *cluster.Error
+		oe *offer.Error
+		te *ltv.FieldError
+	)
+	switch {
+	case errors.As(err, &fe):
+		return fe.Path, fe.Msg
+	case errors.As(err, &le):
+		return le.Path, le.Msg
+	case errors.As(err, &ce):
+		return ce.Path, ce.Msg
+	case errors.As(err, &oe):
+		return oe.Path, oe.Msg
+	case errors.As(err, &te):
+		return te.Field, te.Msg
+	}
+	return "", err.Error()
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

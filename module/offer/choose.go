@@ -1,0 +1,248 @@
+package offer
+
+import (
+	"math"
+
+	"github.com/edgescore/edgescore/module/shopper"
+)
+
+// Stock is what the inventory says about the viewed SKU for one shopper.
+type Stock struct {
+	// Tracked is true when the inventory lists the SKU or its category.
+	Tracked bool
+	// Available: in stock for the shopper's place — always true when the
+	// item is not tracked (the bundle cannot know better).
+	Available bool
+	// NearestKM is the distance to the nearest store that has it in stock,
+	// NaN when there is none or the shopper's position is unknown.
+	NearestKM float64
+}
+
+// LookupStock finds the viewed item's stock. place is the shopper's region,
+// or country when the region is unknown; it matches stock entries' region
+// and stores' region. A SKU's own entries take precedence over its
+// category's.
+func (c *Catalog) LookupStock(sku, category, place string, lat, lon float64) Stock {
+	var it *itemStock
+	if sku != "" {
+		it = c.skuStock[sku]
+	}
+	if it == nil && category != "" {
+		it = c.catStock[category]
+	}
+	if it == nil {
+		return Stock{Available: true, NearestKM: math.NaN()}
+	}
+	st := Stock{Tracked: true, Available: it.global, NearestKM: math.NaN()}
+	if !st.Available && place != "" {
+		for _, r := range it.regions {
+			if r == place {
+				st.Available = true
+				break
+			}
+		}
+	}
+	geo := lat == lat && lon == lon
+	for _, si := range it.stores {
+		s := &c.stores[si]
+		if place != "" && s.Region == place {
+			st.Available = true
+		}
+		if geo {
+			if d := Haversine(lat, lon, s.Lat, s.Lon); !(d >= st.NearestKM) {
+				st.NearestKM = d
+			}
+		}
+	}
+	return st
+}
+
+// Haversine is the great-circle distance in km.
+func Haversine(lat1, lon1, lat2, lon2 float64) float64 {
+	const r = 6371.0088 // mean Earth radius, km
+	const rad = math.Pi / 180
+	dlat := (lat2 - lat1) * rad
+	dlon := (lon2 - lon1) * rad
+	s1 := math.Sin(dlat / 2)
+	s2 := math.Sin(dlon / 2)
+	a := s1*s1 + math.Cos(lat1*rad)*math.Cos(lat2*rad)*s2*s2
+	return 2 * r * math.Asin(math.Sqrt(math.Min(1, a)))
+}
+
+// Margin is the margin rate for a purchase in category.
+func (c *Catalog) Margin(category string) float64 {
+	if category != "" {
+		if m, ok := c.catMargin[category]; ok {
+			return m
+		}
+	}
+	return c.marginDef
+}
+
+// Basket values the purchase the shopper is considering: the cart if it
+// has value, else the viewed item's price, else the expected order value,
+// else the bundle's default.
+func (c *Catalog) Basket(cartValue, price, expectedAOV float64) float64 {
+	switch {
+	case cartValue > 0:
+		return cartValue
+	case price > 0:
+		return price
+	case expectedAOV > 0:
+		return expectedAOV
+	}
+	return c.basketDef
+}
+
+// Request is everything the choice depends on.
+type Request struct {
+	P0        float64 // propensity with no offer
+	Basket    float64 // value of the purchase
+	Margin    float64 // margin rate
+	Category  string  // viewed category
+	CartValue float64 // NaN when unknown
+	Channel   shopper.Channel
+	Region    string
+	Country   string
+	Stock     Stock
+	Member    Membership
+	Epsilon   float64 // exploration rate for this shopper's variant
+	Holdout   bool    // the variant never makes offers
+	U1, U2    float64 // uniform draws in [0,1) from the request's seed
+}
+
+// Choice is the chosen action and the figures behind it.
+type Choice struct {
+	Action      int
+	Greedy      int
+	Eligible    int
+	Probability float64 // probability the policy picks Action for this request
+	Explored    bool
+	Profit      float64 // expected profit of Action
+	BuyProb     float64 // P(buy | Action)
+}
+
+// Choose picks the action with the highest expected profit
+//
+//	profit(a) = P(buy | a) × (basket × (margin − discount) − cost_on_purchase) − cost_per_exposure
+//	P(buy | a) = sigmoid(logit(P0) + lift(a))
+//
+// among eligible actions. "No offer" (profit P0 × basket × margin) is always
+// eligible and wins ties, so a discount is only chosen when the extra
+// purchases it brings pay for what it gives away; above the sure-buyer
+// propensity, discounts are not even considered. With probability Epsilon the
+// action is instead drawn uniformly from the eligible ones, and the
+// probability of the action actually chosen is reported for off-policy
+// evaluation.
+func (c *Catalog) Choose(r *Request, out *Choice) {
+	var eligible [MaxOffers + 1]uint8
+	var profit, buy [MaxOffers + 1]float64
+	base := 0.0
+	if r.P0 > 0 && r.P0 < 1 {
+		base = math.Log(r.P0 / (1 - r.P0))
+	} else if r.P0 >= 1 {
+		base = 40
+	} else {
+		base = -40
+	}
+	n := 1
+	eligible[0] = 0
+	profit[0] = r.P0 * r.Basket * r.Margin
+	buy[0] = r.P0
+	best := 0
+	if !r.Holdout {
+		for i := 1; i < len(c.actions); i++ {
+			a := &c.actions[i]
+			if !c.eligible(a, r) {
+				continue
+			}
+			lift := a.lift
+			for k := range a.segLifts {
+				if r.Member.has(a.segLifts[k].seg) {
+					lift = a.segLifts[k].lift
+					break
+				}
+			}
+			p := 1 / (1 + math.Exp(-(base + lift)))
+			profit[i] = p*(r.Basket*(r.Margin-a.discount)-a.costOnPurchase) - a.costPerExposure
+			buy[i] = p
+			eligible[n] = uint8(i)
+			n++
+			if profit[i] > profit[best] {
+				best = i
+			}
+		}
+	}
+	out.Greedy, out.Eligible = best, n
+	out.Action, out.Explored = best, false
+	eps := r.Epsilon
+	if n == 1 || r.Holdout {
+		eps = 0
+	}
+	if eps > 0 && r.U1 < eps {
+		k := int(r.U2 * float64(n))
+		if k >= n {
+			k = n - 1
+		}
+		out.Action = int(eligible[k])
+		out.Explored = out.Action != best
+	}
+	out.Probability = eps / float64(n)
+	if out.Action == best {
+		out.Probability += 1 - eps
+	}
+	out.Profit, out.BuyProb = profit[out.Action], buy[out.Action]
+}
+
+func (c *Catalog) eligible(a *action, r *Request) bool {
+	if (a.kind == KindPercentDiscount || a.kind == KindFreeShipping) && r.P0 >= c.sureBuyer {
+		return false
+	}
+	if r.Basket*(r.Margin-a.discount)-a.costOnPurchase < 0 && a.kind == KindPercentDiscount {
+		// A discount deeper than the margin loses money on every sale.
+		return false
+	}
+	if len(a.segments) > 0 {
+		ok := false
+		for _, s := range a.segments {
+			if r.Member.has(s) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(a.categories) > 0 && !contains(a.categories, r.Category) {
+		return false
+	}
+	if a.minCart > 0 && !(r.CartValue >= a.minCart) {
+		return false
+	}
+	if a.channels != 0 && a.channels&(1<<r.Channel) == 0 {
+		return false
+	}
+	if len(a.regions) > 0 && !contains(a.regions, r.Region) && !contains(a.regions, r.Country) {
+		return false
+	}
+	if a.requiresStock && !r.Stock.Available {
+		return false
+	}
+	if a.kind == KindStoreNudge && !(r.Stock.NearestKM <= a.radiusKM) {
+		return false
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,242 @@
+package scorer
+
+import (
+	"math"
+
+	"github.com/edgescore/edgescore/module/bundle"
+	"github.com/edgescore/edgescore/module/experiment"
+	"github.com/edgescore/edgescore/module/feature"
+	"github.com/edgescore/edgescore/module/gbdt"
+	"github.com/edgescore/edgescore/module/linear"
+	"github.com/edgescore/edgescore/module/ltv"
+	"github.com/edgescore/edgescore/module/offer"
+	"github.com/edgescore/edgescore/module/rule"
+	"github.com/edgescore/edgescore/module/shopper"
+)
+
+// Scorer makes decisions with one bundle. It owns the scratch space of a
+// decision, so it is not safe for concurrent use: keep one per goroutine (or
+// per wasm instance). The bundle it reads is shared and immutable.
+type Scorer struct {
+	b       *bundle.Bundle
+	p       bundle.Parts
+	x       []float32
+	in      *gbdt.Input
+	margins []float32
+	probs   []float32
+	c32     []float32
+	contrib []float64
+	env     []float64
+}
+
+// New returns a Scorer for b. All scratch space is allocated here, so
+// Decide allocates nothing.
+func New(b *bundle.Bundle) *Scorer {
+	p := b.Parts()
+	nf := p.Features.Len()
+	s := &Scorer{
+		b: b, p: p,
+		x:       make([]float32, nf),
+		contrib: make([]float64, nf),
+		env:     make([]float64, p.Env.Size),
+	}
+	if p.Trees != nil {
+		s.in = p.Trees.NewInput()
+		s.margins = make([]float32, p.Trees.NumClass())
+		s.probs = make([]float32, p.Trees.NumClass())
+		s.c32 = make([]float32, nf+1)
+	}
+	for i := range s.env {
+		s.env[i] = math.NaN()
+	}
+	return s
+}
+
+// Bundle is the bundle this Scorer decides with.
+func (s *Scorer) Bundle() *bundle.Bundle { return s.b }
+
+// Features is the feature vector of the last decision (read-only; valid
+// until the next Decide).
+func (s *Scorer) Features() []float32 { return s.x }
+
+// Decide scores one shopper context and picks an action. It is
+// deterministic: the same bundle, context and seed give the same decision,
+// bit for bit, on every host.
+func (s *Scorer) Decide(c *shopper.Context, d *Decision) {
+	p := &s.p
+	*d = Decision{}
+
+	// Place and stock of the viewed item (also a feature: store_km).
+	place := c.Place.Region
+	if place == "" {
+		place = c.Place.Country
+	}
+	stock := p.Catalog.LookupStock(c.Session.SKU, c.Session.Category, place, c.Place.Lat, c.Place.Lon)
+	derived := feature.Derived{StoreKM: stock.NearestKM}
+	p.Features.Compute(c, &derived, s.x)
+
+	// Propensity: blended logit of the models present.
+	var z float64
+	if p.Logistic != nil {
+		z += p.BlendL * p.Logistic.Logit(s.x)
+	}
+	if p.Trees != nil {
+		s.in.Set(s.x)
+		p.Trees.Margins(s.in, s.margins)
+		if p.Trees.Objective() == gbdt.MultiSoftprob {
+			p.Trees.Transform(s.margins, s.probs)
+			z += p.BlendG * linear.Logit(float64(s.probs[p.Class]))
+		} else {
+			z += p.BlendG * float64(s.margins[0])
+		}
+	}
+	d.Propensity = linear.Sigmoid(z)
+
+	// Lifetime value.
+	if p.Lifetime != nil {
+		var r ltv.Result
+		h := &c.History
+		p.Lifetime.Score(h.Frequency, h.Recency, h.Tenure, h.AvgOrderValue, &r)
+		d.PAlive, d.ExpectedPurchases, d.ExpectedAOV, d.CLV = r.PAlive, r.ExpectedPurchases, r.ExpectedAOV, r.CLV
+	} else {
+		nan := math.NaN()
+		d.PAlive, d.ExpectedPurchases, d.ExpectedAOV, d.CLV = nan, nan, nan, nan
+	}
+
+	// Behavioural cluster.
+	d.Cluster, d.ClusterDistance = NoCluster, math.NaN()
+	if p.Clusters != nil {
+		d.Cluster, d.ClusterDistance = p.Clusters.Nearest(s.x)
+	}
+
+	// Rules: value tier (first match) and rule segments (all matches).
+	s.fillEnv(c, &derived, d)
+	d.Tier = -1
+	for i, t := range p.Tiers {
+		if t == nil || t.Eval(s.env) {
+			d.Tier = i
+			break
+		}
+	}
+	for i, r := range p.Segments {
+		if r.Eval(s.env) {
+			d.Segments |= 1 << uint(i)
+		}
+	}
+
+	// Experiment arm.
+	d.Bucket = experiment.Bucket(p.Salt, c.ShopperID)
+	d.Variant = experiment.Arm(p.Weights, d.Bucket)
+
+	// Offer.
+	rng := c.Seed ^ uint64(experiment.Hash("explore", c.ShopperID))<<32
+	u1, u2 := uniform(&rng), uniform(&rng)
+	cart := c.Session.EffectiveCartValue()
+	category := c.Session.Category
+	req := offer.Request{
+		P0:        d.Propensity,
+		Basket:    p.Catalog.Basket(cart, c.Session.Price, d.ExpectedAOV),
+		Margin:    p.Catalog.Margin(category),
+		Category:  category,
+		CartValue: cart,
+		Channel:   c.Session.Channel,
+		Region:    c.Place.Region,
+		Country:   c.Place.Country,
+		Stock:     stock,
+		Member:    offer.Membership{Tier: d.Tier, Cluster: d.Cluster, Rules: d.Segments},
+		Epsilon:   p.Epsilons[d.Variant],
+		Holdout:   p.Holdouts[d.Variant],
+		U1:        u1, U2: u2,
+	}
+	var ch offer.Choice
+	p.Catalog.Choose(&req, &ch)
+	d.Action, d.GreedyAction, d.Eligible = ch.Action, ch.Greedy, ch.Eligible
+	d.ActionProbability, d.Explored = ch.Probability, ch.Explored
+	d.ExpectedProfit, d.BuyProbability = ch.Profit, ch.BuyProb
+
+	s.reasons(d)
+}
+
+// fillEnv writes the values rules read: only the raw fields and features
+// some rule names, and all scores.
+func (s *Scorer) fillEnv(c *shopper.Context, derived *feature.Derived, d *Decision) {
+	e := &s.p.Env
+	env := s.env
+	for _, f := range e.RawNum {
+		env[f] = feature.Number(f, "", c, derived)
+	}
+	for _, f := range e.RawCat {
+		if t := feature.Text(f, c); t != "" {
+			env[f] = rule.StringCode(t)
+		} else {
+			env[f] = math.NaN()
+		}
+	}
+	sc := env[e.ScoreBase : e.ScoreBase+7]
+	sc[bundle.ScorePropensity] = d.Propensity
+	sc[bundle.ScorePAlive] = d.PAlive
+	sc[bundle.ScoreExpectedPurchases] = d.ExpectedPurchases
+	sc[bundle.ScoreExpectedAOV] = d.ExpectedAOV
+	sc[bundle.ScoreCLV] = d.CLV
+	sc[bundle.ScoreCluster] = float64(d.Cluster)
+	sc[bundle.ScoreClusterDistance] = d.ClusterDistance
+	for _, i := range e.Feats {
+		env[e.FeatBase+i] = float64(s.x[i])
+	}
+}
+
+// reasons computes each feature's contribution to the propensity logit
+// (exact for the logistic model, Saabas path contributions for trees,
+// blended with the same weights) and keeps the MaxReasons largest in
+// absolute value.
+func (s *Scorer) reasons(d *Decision) {
+	p := &s.p
+	c := s.contrib
+	for i := range c {
+		c[i] = 0
+	}
+	if p.Logistic != nil {
+		p.Logistic.AddContributions(s.x, p.BlendL, c)
+	}
+	if p.Trees != nil {
+		p.Trees.Contributions(s.in, p.Class, s.c32)
+		for i := range c {
+			c[i] += p.BlendG * float64(s.c32[i])
+		}
+	}
+	n := 0
+	for i, v := range c {
+		a := math.Abs(v)
+		if a == 0 {
+			continue
+		}
+		// Insertion into a sorted array of at most MaxReasons; ties keep
+		// the lower feature index first.
+		k := n
+		if k == MaxReasons {
+			if a <= math.Abs(d.Reasons[k-1].Contribution) {
+				continue
+			}
+			k--
+		} else {
+			n++
+		}
+		for k > 0 && a > math.Abs(d.Reasons[k-1].Contribution) {
+			d.Reasons[k] = d.Reasons[k-1]
+			k--
+		}
+		d.Reasons[k] = Reason{Feature: i, Contribution: v}
+	}
+	d.NumReasons = n
+}
+
+// uniform advances a SplitMix64 state and returns a float64 in [0,1). It is
+// chosen because every host can reproduce it with 64-bit integer arithmetic.
+func uniform(state *uint64) float64 {
+	*state += 0x9e3779b97f4a7c15
+	z := *state
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return float64(z>>11) * (1.0 / (1 << 53))
+}
