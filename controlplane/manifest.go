@@ -178,6 +178,9 @@ func checkName(path, s string) error {
 	return nil
 }
 
+// IsDigest reports whether s is a bundle digest: 64 lowercase hex digits.
+func IsDigest(s string) bool { return isDigest(s) }
+
 func isDigest(s string) bool {
 	if len(s) != 64 {
 		return false

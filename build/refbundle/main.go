@@ -7,6 +7,9 @@
 //	python3 build/refbundle/train.py    XGBoost, LogisticRegression, KMeans
 //	                                    → models and golden outputs
 //	go run ./build/refbundle assemble   template.json + models → the bundle
+//	go run ./build/refbundle encode     reference.bundle.json → reference.esb
+//	                                    only (after a change of the binary
+//	                                    encoding; no Python needed)
 //
 // Everything is deterministic: the same sources reproduce the committed
 // files byte for byte. See README.md in this directory for the data
@@ -42,7 +45,7 @@ const (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./build/refbundle data|assemble")
+		fmt.Fprintln(os.Stderr, "usage: go run ./build/refbundle data|assemble|encode")
 		os.Exit(2)
 	}
 	root, err := repoRoot()
@@ -55,8 +58,10 @@ func main() {
 			err = runData()
 		case "assemble":
 			err = runAssemble()
+		case "encode":
+			err = runEncode()
 		default:
-			err = fmt.Errorf("unknown step %q (want data or assemble)", os.Args[1])
+			err = fmt.Errorf("unknown step %q (want data, assemble or encode)", os.Args[1])
 		}
 	}
 	if err != nil {

@@ -79,12 +79,13 @@ func (a *api) getSource(c *gin.Context) {
 // good.
 func (a *api) getBlob(c *gin.Context) {
 	digest := c.Param("digest")
+	if !controlplane.IsDigest(digest) {
+		a.fail(c, fmt.Errorf("%q is not a sha256 digest: %w", digest, controlplane.ErrNotFound))
+		return
+	}
 	etag := `"` + digest + `"`
 	m, err := a.svc.Bundle(c.Request.Context(), digest)
-	if err != nil || m.Digest != digest {
-		if err == nil {
-			err = fmt.Errorf("%q is not a digest: %w", digest, controlplane.ErrNotFound)
-		}
+	if err != nil {
 		a.fail(c, err)
 		return
 	}

@@ -382,6 +382,9 @@ func (d *decoder) slice(p *plan, v reflect.Value) *decodeError {
 		return err
 	}
 	d.pos++
+	if p.typ == float64SliceType && v.CanAddr() {
+		return d.float64Slice(v.Addr().Interface().(*[]float64))
+	}
 	// A fresh, empty (non-nil) slice: whatever v held is replaced.
 	v.Set(reflect.MakeSlice(p.typ, 0, 0))
 	d.skipWS()
@@ -461,34 +464,99 @@ func (d *decoder) array(p *plan, v reflect.Value) *decodeError {
 	}
 }
 
-// float decodes the number at d.pos into the float32 or float64 v.
-func (d *decoder) float(p *plan, v reflect.Value) *decodeError {
-	start, plain, err := d.scanNumber()
-	if err != nil {
-		return err
+var float64SliceType = reflect.TypeFor[[]float64]()
+
+// float64Slice is slice specialised for []float64, the most common array in
+// bundles, without reflection per element. The '[' has been consumed and
+// the depth entered.
+func (d *decoder) float64Slice(s *[]float64) *decodeError {
+	out := make([]float64, 0)
+	d.skipWS()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		d.depth--
+		*s = out
+		return nil
 	}
-	lit := d.data[start:d.pos]
-	// Fast path: a short integer is exactly representable.
-	if plain && len(lit) <= 15 {
-		if n, ok := smallInt(lit); ok {
-			f := float64(n)
-			if n == 0 && lit[0] == '-' {
-				f = math.Copysign(0, -1)
+	for i := 0; ; i++ {
+		d.skipWS()
+		if d.pos >= len(d.data) {
+			return d.eof().atIndex(i)
+		}
+		var f float64
+		c := d.data[d.pos]
+		switch {
+		case c == '-' || isDigit(c):
+			var err *decodeError
+			if f, err = d.parseFloat(64); err != nil {
+				return err.atIndex(i)
 			}
-			v.SetFloat(f)
+		case c == 'n' && d.nullNaN:
+			if err := d.literal("null"); err != nil {
+				return err.atIndex(i)
+			}
+			f = math.NaN()
+		default:
+			return d.mismatch("number", floatPlan).atIndex(i)
+		}
+		out = append(out, f)
+		d.skipWS()
+		if d.pos >= len(d.data) {
+			return d.eof()
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			d.depth--
+			*s = out
 			return nil
+		default:
+			return d.syntaxErr("after array element")
 		}
 	}
+}
+
+var floatPlan = &plan{kind: kFloat64, typ: reflect.TypeFor[float64]()}
+
+// float decodes the number at d.pos into the float32 or float64 v.
+func (d *decoder) float(p *plan, v reflect.Value) *decodeError {
 	bits := 64
 	if p.kind == kFloat32 {
 		bits = 32
 	}
-	f, perr := strconv.ParseFloat(string(lit), bits)
-	if perr != nil || math.IsInf(f, 0) {
-		return errAt(start, "%s out of range for float%d", literalForMsg(lit), bits)
+	f, err := d.parseFloat(bits)
+	if err != nil {
+		return err
 	}
 	v.SetFloat(f)
 	return nil
+}
+
+// parseFloat consumes the number at d.pos and converts it to a float of
+// the given size, correctly rounded; overflow is an error.
+func (d *decoder) parseFloat(bits int) (float64, *decodeError) {
+	start, plain, err := d.scanNumber()
+	if err != nil {
+		return 0, err
+	}
+	lit := d.data[start:d.pos]
+	// Fast path: a short integer is exactly representable, and converting
+	// it to float32 rounds once.
+	if plain && len(lit) <= 15 {
+		if n, ok := smallInt(lit); ok {
+			if n == 0 && lit[0] == '-' {
+				return math.Copysign(0, -1), nil
+			}
+			return float64(n), nil
+		}
+	}
+	f, perr := strconv.ParseFloat(string(lit), bits)
+	if perr != nil || math.IsInf(f, 0) {
+		return 0, errAt(start, "%s out of range for float%d", literalForMsg(lit), bits)
+	}
+	return f, nil
 }
 
 // smallInt parses an optionally negative run of at most 18 digits.

@@ -85,7 +85,8 @@
 // (3.0, 1e2) for integer types, which encoding/json rejects; it reports the
 // first error in document order, where encoding/json checks the syntax of
 // the whole document before decoding anything and keeps decoding after a
-// type error; and it ignores untagged fields, which encoding/json decodes
-// by their Go name. Everything else it accepts, it decodes to exactly what
-// encoding/json produces.
+// type error; it replaces a non-nil map where encoding/json adds to it;
+// and it ignores untagged fields, which encoding/json decodes by their Go
+// name. Otherwise, what it accepts it decodes to exactly what encoding/json
+// produces (checked by a property test and by FuzzUnmarshal).
 package strictjson

@@ -37,7 +37,7 @@ type plan struct {
 	elem *plan // kSlice, kArray, kMap (value), kPtr
 	n    int   // kArray: length
 
-	fields []field         // kStruct
+	fields []field        // kStruct
 	index  map[string]int // kStruct: JSON name → index into fields
 }
 

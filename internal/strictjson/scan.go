@@ -22,14 +22,15 @@ var strPlain = func() (t [256]bool) {
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func (d *decoder) skipWS() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
+	data, i := d.data, d.pos
+	for i < len(data) {
+		c := data[i]
+		if c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			break
 		}
+		i++
 	}
+	d.pos = i
 }
 
 // eof is the error for input that ends in the middle of a value.

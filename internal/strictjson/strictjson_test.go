@@ -35,7 +35,7 @@ type Bundle struct {
 
 	Notes    string // no tag: never decoded
 	Skipped  string `json:"-"`
-	internal int    //nolint:unused // unexported: never decoded
+	internal int    // unexported: never decoded
 }
 
 type Feature struct {
@@ -237,7 +237,7 @@ func TestNullFloatNaN(t *testing.T) {
 
 // deep is a recursive type for the depth tests.
 type deep struct {
-	N *deep `json:"n"`
+	N *deep  `json:"n"`
 	L []deep `json:"l"`
 }
 
@@ -285,7 +285,13 @@ var badCases = []badCase{
 	{name: "null into float without option", in: `{"priors":{"r":null}}`, path: "priors.r", msg: "null not allowed for float64"},
 	{name: "null into int with NaN option", in: `{"version":null}`, opts: []strictjson.Option{strictjson.NullFloatNaN()}, path: "version", msg: "null not allowed for int"},
 
-	// Numbers.
+	// Numbers ([]float64 has its own code path).
+	{name: "float slice element string", in: `{"features":[{"params":[1,"2"]}]}`, path: "features[0].params[1]", msg: "expected number, got string", at: `"2"`},
+	{name: "float slice element null", in: `{"features":[{"params":[null]}]}`, path: "features[0].params[0]", msg: "null not allowed for float64"},
+	{name: "float slice element overflow", in: `{"features":[{"params":[0,-1e309]}]}`, path: "features[0].params[1]", msg: "-1e309 out of range for float64", at: "-1e309"},
+	{name: "float slice missing comma", in: `{"features":[{"params":[1 2]}]}`, path: "features[0].params", msg: "invalid character '2' after array element"},
+	{name: "float slice truncated", in: `{"features":[{"params":[1,`, path: "features[0].params[1]", msg: "unexpected end of input"},
+	{name: "float slice bad literal", in: `{"features":[{"params":[nul]}]}`, opts: []strictjson.Option{strictjson.NullFloatNaN()}, path: "features[0].params[0]", msg: "invalid character ']' in literal null"},
 	{name: "not an integer", in: `{"features":[{"steps":3.5}]}`, path: "features[0].steps", msg: "3.5 is not an integer", at: "3.5"},
 	{name: "tiny fraction not an integer", in: `{"version":1e-400}`, path: "version", msg: "1e-400 is not an integer"},
 	{name: "int8 out of range", in: `{"features":[{"steps":128}]}`, path: "features[0].steps", msg: "128 out of range for int8"},
@@ -536,10 +542,11 @@ func TestUnsupportedTypes(t *testing.T) {
 		{"unknown option", &struct {
 			N int `json:"n,inline"`
 		}{}, `unknown tag option "inline"`},
-		{"duplicate names", &struct {
-			A int `json:"x"`
-			B int `json:"x"`
-		}{}, `two fields have the JSON name "x"`},
+		{"duplicate names", reflect.New(reflect.StructOf([]reflect.StructField{
+			// Built with reflect: go vet rejects such a struct literal.
+			{Name: "A", Type: reflect.TypeFor[int](), Tag: `json:"x"`},
+			{Name: "B", Type: reflect.TypeFor[int](), Tag: `json:"x"`},
+		})).Interface(), `two fields have the JSON name "x"`},
 		{"UnmarshalJSON", &struct {
 			R json.RawMessage `json:"r"`
 		}{}, "UnmarshalJSON"},
@@ -640,4 +647,53 @@ func TestNoAllocsForScalars(t *testing.T) {
 	if allocs > 0 {
 		t.Errorf("%v allocations decoding a struct of floats", allocs)
 	}
+}
+
+// TestLargeInputs decodes large adversarial documents: each must finish
+// quickly (work is linear in the input) with the expected outcome.
+func TestLargeInputs(t *testing.T) {
+	const n = 1 << 20
+	tests := []struct {
+		name string
+		in   string
+		v    any
+		ok   bool
+	}{
+		{"deep arrays", strings.Repeat("[", n), new([]deep), false},
+		{"deep raw", `{"model":` + strings.Repeat("[", n), newBundle(), false},
+		{"long escaped string", `"` + strings.Repeat(`\u00e9\ud83d\ude00`, n/16) + `"`, new(string), true},
+		{"long integer", strings.Repeat("9", n), new(int64), false},
+		{"long integral number", "1" + strings.Repeat("0", n) + "e-" + strconv.Itoa(n), new(int8), true},
+		{"long fraction", "0." + strings.Repeat("0", n) + "1", new(float64), true},
+		{"long fraction into int", "0." + strings.Repeat("0", n) + "1", new(int), false},
+		{"surplus array elements", "[1,2," + strings.Repeat("[1,{\"a\":2}],", n/16) + "3]", new([2]int), false},
+		{"many map keys", manyKeys(n / 16), new(map[string]int), true},
+		{"long unknown key", `{"` + strings.Repeat("x", n) + `":1}`, newBundle(), false},
+		{"many small objects", "[" + strings.TrimSuffix(strings.Repeat("{},", n/3), ",") + "]", new([]Offer), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := strictjson.Unmarshal([]byte(tc.in), tc.v)
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %.200v, want ok=%v", err, tc.ok)
+			}
+			if err != nil && len(err.Error()) > 1000 {
+				t.Errorf("error message of %d bytes", len(err.Error()))
+			}
+		})
+	}
+}
+
+// manyKeys returns an object with n distinct keys.
+func manyKeys(n int) string {
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(`"k` + strconv.Itoa(i) + `":1`)
+	}
+	sb.WriteByte('}')
+	return sb.String()
 }

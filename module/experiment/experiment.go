@@ -21,26 +21,16 @@
 // (the last one) to avoid that.
 package experiment
 
+import "github.com/edgescore/edgescore/module/internal/fnv1a"
+
 // Buckets is the number of buckets; weights are in basis points of it.
 const Buckets = 10000
 
-const (
-	fnvOffset32 = 2166136261
-	fnvPrime32  = 16777619
-)
-
 // Hash is the documented 32-bit bucketing hash of (salt, shopperID).
 func Hash(salt, shopperID string) uint32 {
-	h := uint32(fnvOffset32)
-	for i := 0; i < len(salt); i++ {
-		h ^= uint32(salt[i])
-		h *= fnvPrime32
-	}
-	h *= fnvPrime32 // the 0x00 separator: h ^= 0 is a no-op
-	for i := 0; i < len(shopperID); i++ {
-		h ^= uint32(shopperID[i])
-		h *= fnvPrime32
-	}
+	h := fnv1a.Add(fnv1a.Offset, salt)
+	h *= fnv1a.Prime // the 0x00 separator: h ^= 0 is a no-op
+	h = fnv1a.Add(h, shopperID)
 	h ^= h >> 16
 	h *= 0x85ebca6b
 	h ^= h >> 13

@@ -45,46 +45,42 @@ func TestArmLayout(t *testing.T) {
 }
 
 // TestRampIsMonotone: raising an arm's weight never moves a shopper who was
-// in that arm out of it, for every ramp step of a canary.
+// in that arm out of it — for the last arm of two, and for arm 2 of three
+// while arm 1 stays at 3% — and the arm's share follows its weight.
 func TestRampIsMonotone(t *testing.T) {
 	ids := make([]string, 20000)
 	for i := range ids {
 		ids[i] = "shopper-" + strconv.Itoa(i)
 	}
-	steps := []int{0, 100, 500, 1000, 2500, 5000, 10000}
-	for arm := 1; arm <= 2; arm++ {
-		prev := map[string]bool{}
-		for _, w := range steps {
-			weights := []int{10000 - w - 300, 300, 0}
-			if arm == 1 {
-				weights = []int{10000 - w, w, 0}
-				if w > 9700 {
-					continue
+	layouts := []struct {
+		name    string
+		arm     int
+		weights func(w int) []int
+	}{
+		{"canary of two arms", 1, func(w int) []int { return []int{10000 - w, w} }},
+		{"arm 2 of three", 2, func(w int) []int { return []int{9700 - w, 300, w} }},
+	}
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) {
+			was := make([]bool, len(ids))
+			for _, w := range []int{0, 100, 500, 1000, 2500, 5000, 9700} {
+				in := 0
+				for i, id := range ids {
+					now := Arm(l.weights(w), Bucket("salt-1", id)) == l.arm
+					if was[i] && !now {
+						t.Fatalf("weight %d: %s left the arm", w, id)
+					}
+					was[i] = now
+					if now {
+						in++
+					}
 				}
-			} else {
-				weights = []int{10000 - w - 300, 300, w}
-				if w > 9700 {
-					continue
+				share, want := float64(in)/float64(len(ids)), float64(w)/Buckets
+				if d := share - want; d > 0.015 || d < -0.015 {
+					t.Errorf("weight %d: share %.4f, want %.4f", w, share, want)
 				}
 			}
-			in := 0
-			for _, id := range ids {
-				got := Arm(weights, Bucket("salt-1", id)) == arm
-				if prev[id] && !got {
-					t.Fatalf("arm %d weight %d: %s left the arm", arm, w, id)
-				}
-				if got {
-					in++
-				}
-				prev[id] = got
-			}
-			// The share matches the weight within sampling error (4 sd).
-			share := float64(in) / float64(len(ids))
-			want := float64(w) / Buckets
-			if d := share - want; d > 0.015 || d < -0.015 {
-				t.Errorf("arm %d weight %d: share %.4f, want %.4f", arm, w, share, want)
-			}
-		}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/edgescore/edgescore/module/internal/fnv1a"
 	"github.com/edgescore/edgescore/module/shopper"
 )
 
@@ -319,11 +320,4 @@ func (s *Set) eval(f *compiled, c *shopper.Context, d *Derived) float64 {
 
 // HashString is FNV-1a-32 of s, the hash of hash_bucket (and of rule
 // string codes), specified so that training code can reproduce it.
-func HashString(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
-}
+func HashString(s string) uint32 { return fnv1a.Sum32(s) }

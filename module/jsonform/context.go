@@ -203,7 +203,7 @@ func fill(j *contextJSON, c *shopper.Context) error {
 		return &ContextError{Path: "place.lon", Offset: -1, Msg: "must be in [-180,180]"}
 	case p.Hour < 0 || p.Hour >= 24:
 		return &ContextError{Path: "place.hour", Offset: -1, Msg: "must be in [0,24)"}
-	case p.Weekday < 0 || p.Weekday > 6 || p.Weekday != math.Trunc(p.Weekday):
+	case p.Weekday < 0 || p.Weekday > 6 || (p.Weekday == p.Weekday && p.Weekday != math.Trunc(p.Weekday)):
 		return &ContextError{Path: "place.weekday", Offset: -1, Msg: "must be an integer in [0,6] (0 = Monday)"}
 	}
 	c.Place = shopper.Place{Country: p.Country, Region: p.Region, Lat: p.Lat, Lon: p.Lon, Hour: p.Hour, Weekday: p.Weekday}

@@ -5,42 +5,47 @@ import "math"
 // op is an instruction opcode.
 type op uint8
 
+// Opcodes. Conditions are 0 or 1 on the stack. The condition-producing
+// instructions (from opNot on) compute a result r and then, as told by
+// their when field, either keep r and skip n instructions, or drop r and go
+// on: see instr.
 const (
-	opConst    op = iota // push k
-	opVar                // push vals[a], or missing when a is out of range
-	opNeg                // top = -top
-	opAbs                // top = |top|
-	opAdd                // pop b; top = top + b
-	opSub                // pop b; top = top - b
-	opMul                // pop b; top = top * b
-	opDiv                // pop b; top = top / b, missing when b == 0
-	opMin                // pop b; top = min(top, b), missing if either is
-	opMax                // pop b; top = max(top, b), missing if either is
-	opNot                // top = 1 - top (conditions are 0 or 1)
-	opHas                // top = top is not missing
-	opMissing            // top = top is missing
-	opHasV               // push vals[a] is not missing
-	opMissingV           // push vals[a] is missing
-	opIn                 // top = top is one of consts[lo : lo+n]
-	opInV                // push vals[a] is one of consts[lo : lo+n]
-	opJF                 // if top == 0 skip n instructions, else pop
-	opJT                 // if top != 0 skip n instructions, else pop
+	opConst op = iota // push k
+	opVar             // push vals[a], or missing when a is out of range
+	opNeg             // top = -top
+	opAbs             // top = |top|
+	opAdd             // pop b; top = top + b
+	opSub             // pop b; top = top - b
+	opMul             // pop b; top = top * b
+	opDiv             // pop b; top = top / b, missing when b == 0
+	opMin             // pop b; top = min(top, b), missing if either is
+	opMax             // pop b; top = max(top, b), missing if either is
+	opJF              // if top == 0 skip n instructions, else pop
+	opJT              // if top != 0 skip n instructions, else pop
 
-	// Comparisons, each in the relation order lt, le, gt, ge, eq, ne.
-	// They yield 1 or 0, and 0 whenever an operand is missing.
-	opLt // pop b; top = top REL b
-	opLe
-	opGt
-	opGe
-	opEq
-	opNe
-	opLtK // top = top REL k
+	// Conditions on the top of the stack, which they replace.
+	opNot     // r = top == 0
+	opHas     // r = top is not missing
+	opMissing // r = top is missing
+	opIn      // r = top is one of sets[set]
+	opLtK     // r = top REL k, for the relations lt, le, gt, ge, eq, ne
 	opLeK
 	opGtK
 	opGeK
 	opEqK
 	opNeK
-	opLtV // push vals[a] REL k
+	// Conditions on two stack entries: pop b; r = top REL b; replace top.
+	opLt
+	opLe
+	opGt
+	opGe
+	opEq
+	opNe
+	// Conditions on the variable in slot a, which they push.
+	opHasV     // r = vals[a] is not missing
+	opMissingV // r = vals[a] is missing
+	opInV      // r = vals[a] is one of sets[set]
+	opLtV      // r = vals[a] REL k
 	opLeV
 	opGtV
 	opGeV
@@ -48,13 +53,24 @@ const (
 	opNeV
 )
 
+// Every comparison is false when an operand is missing (NaN), as Go's are,
+// except that != must be written as < or > to be false for NaN.
+
+// Values of instr.when.
+const (
+	whenFalse  = 1 // keep r and jump when r == 0: a fused "&&"
+	whenTrue   = 2 // keep r and jump when r == 1: a fused "||"
+	whenAlways = 3 // always keep r, jump 0: an ordinary condition
+)
+
 // instr is one instruction: 16 bytes.
 type instr struct {
-	k  float64 // constant operand
-	a  int32   // variable slot
-	op op
-	lo uint8  // first in-list element in Program.consts
-	n  uint16 // in-list length, or forward jump distance
+	k    float64 // constant operand
+	a    int32   // variable slot
+	op   op
+	set  uint8 // in-list: index into Program.sets
+	when uint8 // conditions: bit r set means keep r and skip n, clear means drop r
+	n    uint8 // forward jump distance
 }
 
 func nan() float64 { return math.NaN() }
@@ -65,9 +81,9 @@ func nan() float64 { return math.NaN() }
 // read as missing, so a short or nil vals is safe; MaxSlot tells how long
 // vals must be to supply every variable.
 //
-// Eval does not allocate, recurse or call other functions, runs in time
-// bounded by the program length, and never panics. It is safe for concurrent
-// use.
+// Eval does not allocate, recurse or call functions. It never panics, and
+// it finishes after at most as many steps as the program has instructions,
+// because jumps only go forward. It is safe for concurrent use.
 func (p *Program) Eval(vals []float64) bool {
 	if p == nil {
 		return false
@@ -79,10 +95,12 @@ func (p *Program) Eval(vals []float64) bool {
 	code := p.code
 	for pc := 0; pc < len(code); pc++ {
 		in := &code[pc]
+		r := uint(0) // result of a condition
 		switch in.op {
 		case opConst:
 			t++
 			st[t&m] = in.k
+			continue
 		case opVar:
 			v := miss
 			if s := int(in.a); uint(s) < uint(len(vals)) {
@@ -90,21 +108,27 @@ func (p *Program) Eval(vals []float64) bool {
 			}
 			t++
 			st[t&m] = v
+			continue
 		case opNeg:
 			st[t&m] = -st[t&m]
+			continue
 		case opAbs:
 			if v := st[t&m]; v < 0 {
 				st[t&m] = -v
 			}
+			continue
 		case opAdd:
 			t--
 			st[t&m] += st[(t+1)&m]
+			continue
 		case opSub:
 			t--
 			st[t&m] -= st[(t+1)&m]
+			continue
 		case opMul:
 			t--
 			st[t&m] *= st[(t+1)&m]
+			continue
 		case opDiv:
 			t--
 			if b := st[(t+1)&m]; b == 0 {
@@ -112,210 +136,188 @@ func (p *Program) Eval(vals []float64) bool {
 			} else {
 				st[t&m] /= b
 			}
+			continue
 		case opMin:
 			t--
 			if a, b := st[t&m], st[(t+1)&m]; b < a || b != b {
 				st[t&m] = b
 			}
+			continue
 		case opMax:
 			t--
 			if a, b := st[t&m], st[(t+1)&m]; b > a || b != b {
 				st[t&m] = b
 			}
-		case opNot:
-			st[t&m] = 1 - st[t&m]
-		case opHas:
-			r := 0.0
-			if v := st[t&m]; v == v {
-				r = 1
-			}
-			st[t&m] = r
-		case opMissing:
-			r := 1.0
-			if v := st[t&m]; v == v {
-				r = 0
-			}
-			st[t&m] = r
-		case opHasV:
-			r := 0.0
-			if s := int(in.a); uint(s) < uint(len(vals)) && vals[s] == vals[s] {
-				r = 1
-			}
-			t++
-			st[t&m] = r
-		case opMissingV:
-			r := 1.0
-			if s := int(in.a); uint(s) < uint(len(vals)) && vals[s] == vals[s] {
-				r = 0
-			}
-			t++
-			st[t&m] = r
-		case opIn:
-			v, r := st[t&m], 0.0
-			for _, c := range p.consts[in.lo : int(in.lo)+int(in.n)] {
-				if v == c {
-					r = 1
-					break
-				}
-			}
-			st[t&m] = r
-		case opInV:
-			r := 0.0
-			if s := int(in.a); uint(s) < uint(len(vals)) {
-				v := vals[s]
-				for _, c := range p.consts[in.lo : int(in.lo)+int(in.n)] {
-					if v == c {
-						r = 1
-						break
-					}
-				}
-			}
-			t++
-			st[t&m] = r
+			continue
 		case opJF:
 			if st[t&m] == 0 {
 				pc += int(in.n)
 			} else {
 				t--
 			}
+			continue
 		case opJT:
 			if st[t&m] != 0 {
 				pc += int(in.n)
 			} else {
 				t--
 			}
+			continue
+
+		case opNot:
+			if st[t&m] == 0 {
+				r = 1
+			}
+		case opHas:
+			if v := st[t&m]; v == v {
+				r = 1
+			}
+		case opMissing:
+			if v := st[t&m]; v != v {
+				r = 1
+			}
+		case opIn:
+			v := st[t&m]
+			for _, c := range p.sets[in.set] {
+				if v == c {
+					r = 1
+					break
+				}
+			}
+		case opLtK:
+			if st[t&m] < in.k {
+				r = 1
+			}
+		case opLeK:
+			if st[t&m] <= in.k {
+				r = 1
+			}
+		case opGtK:
+			if st[t&m] > in.k {
+				r = 1
+			}
+		case opGeK:
+			if st[t&m] >= in.k {
+				r = 1
+			}
+		case opEqK:
+			if st[t&m] == in.k {
+				r = 1
+			}
+		case opNeK:
+			if st[t&m] < in.k || st[t&m] > in.k {
+				r = 1
+			}
 		case opLt:
 			t--
-			r := 0.0
 			if a, b := st[t&m], st[(t+1)&m]; a < b {
 				r = 1
 			}
-			st[t&m] = r
 		case opLe:
 			t--
-			r := 0.0
 			if a, b := st[t&m], st[(t+1)&m]; a <= b {
 				r = 1
 			}
-			st[t&m] = r
 		case opGt:
 			t--
-			r := 0.0
 			if a, b := st[t&m], st[(t+1)&m]; a > b {
 				r = 1
 			}
-			st[t&m] = r
 		case opGe:
 			t--
-			r := 0.0
 			if a, b := st[t&m], st[(t+1)&m]; a >= b {
 				r = 1
 			}
-			st[t&m] = r
 		case opEq:
 			t--
-			r := 0.0
 			if a, b := st[t&m], st[(t+1)&m]; a == b {
 				r = 1
 			}
-			st[t&m] = r
 		case opNe:
 			t--
-			r := 0.0
 			if a, b := st[t&m], st[(t+1)&m]; a < b || a > b {
 				r = 1
 			}
-			st[t&m] = r
-		case opLtK:
-			r := 0.0
-			if a, b := st[t&m], in.k; a < b {
+
+		case opHasV:
+			if s := int(in.a); uint(s) < uint(len(vals)) && vals[s] == vals[s] {
 				r = 1
 			}
-			st[t&m] = r
-		case opLeK:
-			r := 0.0
-			if a, b := st[t&m], in.k; a <= b {
+			goto push
+		case opMissingV:
+			if s := int(in.a); uint(s) >= uint(len(vals)) || vals[s] != vals[s] {
 				r = 1
 			}
-			st[t&m] = r
-		case opGtK:
-			r := 0.0
-			if a, b := st[t&m], in.k; a > b {
-				r = 1
+			goto push
+		case opInV:
+			if s := int(in.a); uint(s) < uint(len(vals)) {
+				v := vals[s]
+				for _, c := range p.sets[in.set] {
+					if v == c {
+						r = 1
+						break
+					}
+				}
 			}
-			st[t&m] = r
-		case opGeK:
-			r := 0.0
-			if a, b := st[t&m], in.k; a >= b {
-				r = 1
-			}
-			st[t&m] = r
-		case opEqK:
-			r := 0.0
-			if a, b := st[t&m], in.k; a == b {
-				r = 1
-			}
-			st[t&m] = r
-		case opNeK:
-			r := 0.0
-			if a, b := st[t&m], in.k; a < b || a > b {
-				r = 1
-			}
-			st[t&m] = r
+			goto push
 		case opLtV:
-			r := 0.0
 			if s := int(in.a); uint(s) < uint(len(vals)) {
-				if a, b := vals[s], in.k; a < b {
+				if a := vals[s]; a < in.k {
 					r = 1
 				}
 			}
-			t++
-			st[t&m] = r
+			goto push
 		case opLeV:
-			r := 0.0
 			if s := int(in.a); uint(s) < uint(len(vals)) {
-				if a, b := vals[s], in.k; a <= b {
+				if a := vals[s]; a <= in.k {
 					r = 1
 				}
 			}
-			t++
-			st[t&m] = r
+			goto push
 		case opGtV:
-			r := 0.0
 			if s := int(in.a); uint(s) < uint(len(vals)) {
-				if a, b := vals[s], in.k; a > b {
+				if a := vals[s]; a > in.k {
 					r = 1
 				}
 			}
-			t++
-			st[t&m] = r
+			goto push
 		case opGeV:
-			r := 0.0
 			if s := int(in.a); uint(s) < uint(len(vals)) {
-				if a, b := vals[s], in.k; a >= b {
+				if a := vals[s]; a >= in.k {
 					r = 1
 				}
 			}
-			t++
-			st[t&m] = r
+			goto push
 		case opEqV:
-			r := 0.0
 			if s := int(in.a); uint(s) < uint(len(vals)) {
-				if a, b := vals[s], in.k; a == b {
+				if a := vals[s]; a == in.k {
 					r = 1
 				}
 			}
-			t++
-			st[t&m] = r
+			goto push
 		case opNeV:
-			r := 0.0
 			if s := int(in.a); uint(s) < uint(len(vals)) {
-				if a, b := vals[s], in.k; a < b || a > b {
+				if a := vals[s]; a < in.k || a > in.k {
 					r = 1
 				}
 			}
+			goto push
+		default:
+			continue
+		}
+		// A condition that replaces the top of the stack.
+		if in.when>>r&1 != 0 {
+			st[t&m] = float64(r)
+			pc += int(in.n)
+		} else {
+			t--
+		}
+		continue
+	push: // a condition on a variable
+		if in.when>>r&1 != 0 {
 			t++
-			st[t&m] = r
+			st[t&m] = float64(r)
+			pc += int(in.n)
 		}
 	}
 	return st[0] != 0

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/edgescore/edgescore/module/internal/fnv1a"
 )
 
 // Limits enforced by Compile. See the package documentation.
@@ -40,9 +42,9 @@ func (e *Error) Error() string {
 // any number of goroutines. The zero Program evaluates to false.
 type Program struct {
 	code    []instr
-	consts  []float64 // elements of in-lists, referenced by instr.lo/instr.n
-	names   []string  // referenced names, sorted and unique
-	maxSlot int       // highest referenced slot, -1 if none
+	sets    [][]float64 // in-lists, referenced by instr.set
+	names   []string    // referenced names, sorted and unique
+	maxSlot int         // highest referenced slot, -1 if none
 }
 
 // MaxSlot returns the highest slot the program reads, or -1 when it reads
@@ -68,14 +70,7 @@ func (p *Program) Names() []string {
 // in the slot of a categorical variable, or NaN when the value is absent.
 // It is the 32-bit FNV-1a hash of the UTF-8 bytes of s, converted exactly to
 // float64 (so it is an integer in [0, 2³²) and never NaN).
-func StringCode(s string) float64 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return float64(h)
-}
+func StringCode(s string) float64 { return float64(fnv1a.Sum32(s)) }
 
 // Compile parses and type-checks src against vars and compiles it into a
 // Program. Every error it returns is an *Error locating the problem in src.
@@ -87,11 +82,11 @@ func Compile(src string, vars map[string]Var) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	code, consts, err := generate(root)
+	code, sets, err := generate(root)
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{code: code, consts: consts, maxSlot: -1}
+	p := &Program{code: code, sets: sets, maxSlot: -1}
 	p.names = make([]string, 0, len(used))
 	for name, slot := range used {
 		p.names = append(p.names, name)

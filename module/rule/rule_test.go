@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 var testVars = map[string]Var{
@@ -337,9 +338,9 @@ func TestCompileErrors(t *testing.T) {
 		{strings.Repeat("!", 33) + "true", 32, "rule nests too deeply"},
 		{"x > " + strings.Repeat("-", 33) + "1", 36, "rule nests too deeply"},
 		{strings.Repeat("abs(", 33) + "x" + strings.Repeat(")", 33) + " > 1", 131, "rule nests too deeply"},
-		// 204 fused comparisons joined by || need 407 instructions; the
-		// 129th comparison is instruction 257.
-		{strings.TrimSuffix(strings.Repeat("x>1||", 204), "||"), 128*5 + 1, "rule is too long (more than 256 instructions"},
+		// 146 sums compared and joined by || need 4 instructions each; the
+		// 257th instruction is the first of the 65th term.
+		{strings.TrimSuffix(strings.Repeat("x+y>1||", 146), "||"), 64 * 7, "rule is too long (more than 256 instructions"},
 		{"x in (" + strings.TrimSuffix(strings.Repeat("1,", 256), ",") + ")", 6 + 255*2, "in list is too long"},
 		// Nesting within limits, but the right-nested sum needs 33 stack
 		// entries; the 33rd push is the innermost x.
@@ -541,21 +542,39 @@ func TestJumpThreading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(p.code) != 4 {
+		t.Errorf("got %d instructions, want 4 fused comparisons", len(p.code))
+	}
+	checkJumpsToEnd(t, p)
+	// Joins prevent fusion; threading still jumps straight to the end.
+	p, err = Compile("(x > 1 && y > 1) && (z > 1 && !(p_alive > 1 || x < 0)) && y < 3", testVars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkJumpsToEnd(t, p)
+}
+
+func checkJumpsToEnd(t *testing.T, p *Program) {
+	t.Helper()
 	end := len(p.code)
-	for i, in := range p.code {
-		if in.op == opJF && i+1+int(in.n) != end {
-			t.Errorf("jump at %d lands on %d, want %d", i, i+1+int(in.n), end)
+	for i := range p.code {
+		if jumpsOn(&p.code[i]) == 0 && i+1+int(p.code[i].n) != end {
+			t.Errorf("&& jump at %d lands on %d, want %d", i, i+1+int(p.code[i].n), end)
 		}
 	}
 }
 
 // checkProgram verifies the invariants Eval relies on: size limits, forward
-// jumps inside the code, in-lists inside consts, and a stack depth of at most
+// jumps inside the code, in-lists inside sets, and a stack depth of at most
 // maxDepth on every path, ending with exactly one value.
 func checkProgram(t testing.TB, p *Program) {
 	t.Helper()
-	if len(p.code)+len(p.consts) > maxInstr {
-		t.Fatalf("program has %d instructions and %d consts", len(p.code), len(p.consts))
+	elems := 0
+	for _, s := range p.sets {
+		elems += len(s)
+	}
+	if len(p.code)+elems > maxInstr {
+		t.Fatalf("program has %d instructions and %d in-list elements", len(p.code), elems)
 	}
 	depth := make([]int, len(p.code)+1) // depth before each pc; -1 unknown
 	for i := range depth {
@@ -563,51 +582,82 @@ func checkProgram(t testing.TB, p *Program) {
 	}
 	depth[0] = 0
 	merge := func(pc, d int) {
+		if d > maxDepth {
+			t.Fatalf("stack overflow before %d", pc)
+		}
 		if depth[pc] >= 0 && depth[pc] != d {
 			t.Fatalf("inconsistent stack depth at %d: %d vs %d", pc, depth[pc], d)
 		}
 		depth[pc] = d
 	}
-	for pc, in := range p.code {
+	for pc := range p.code {
+		in := &p.code[pc]
 		d := depth[pc]
 		if d < 0 {
 			t.Fatalf("unreachable instruction %d", pc)
 		}
-		var pop, push int
-		switch in.op {
-		case opConst, opVar, opHasV, opMissingV, opInV, opLtV, opLeV, opGtV, opGeV, opEqV, opNeV:
+		target := pc + 1 + int(in.n)
+		if target > len(p.code) {
+			t.Fatalf("jump at %d to %d beyond the end", pc, target)
+		}
+		// pop: entries consumed; push: entries produced on the
+		// fall-through path; keep: entries produced when jumping.
+		var pop, push, keep int
+		jumps := false
+		switch {
+		case in.op == opConst || in.op == opVar:
 			push = 1
-		case opNeg, opAbs, opNot, opHas, opMissing, opIn, opLtK, opLeK, opGtK, opGeK, opEqK, opNeK:
+		case in.op == opNeg || in.op == opAbs:
 			pop, push = 1, 1
-		case opAdd, opSub, opMul, opDiv, opMin, opMax, opLt, opLe, opGt, opGe, opEq, opNe:
+		case in.op >= opAdd && in.op <= opMax:
 			pop, push = 2, 1
-		case opJF, opJT:
-			if d < 1 {
-				t.Fatalf("jump at %d on empty stack", pc)
+		case in.op == opJF || in.op == opJT:
+			pop, push, keep, jumps = 1, 0, 1, true
+		case isCond(in.op):
+			switch {
+			case pushes(in.op):
+			case in.op >= opLt && in.op <= opNe:
+				pop = 2
+			default:
+				pop = 1
 			}
-			target := pc + 1 + int(in.n)
-			if target > len(p.code) {
-				t.Fatalf("jump at %d to %d beyond the end", pc, target)
+			switch in.when {
+			case whenAlways:
+				push = 1
+				if in.n != 0 {
+					t.Fatalf("unfused condition at %d jumps", pc)
+				}
+			case whenFalse, whenTrue:
+				push, keep, jumps = 0, 1, true
+			default:
+				t.Fatalf("bad when %d at %d", in.when, pc)
 			}
-			merge(target, d)
-			pop = 1
+			if in.op == opIn || in.op == opInV {
+				if int(in.set) >= len(p.sets) || len(p.sets[in.set]) == 0 {
+					t.Fatalf("in-list at %d out of range", pc)
+				}
+			}
 		default:
 			t.Fatalf("bad opcode %d at %d", in.op, pc)
 		}
-		if in.op == opIn || in.op == opInV {
-			if int(in.lo)+int(in.n) > len(p.consts) || in.n == 0 {
-				t.Fatalf("in-list at %d out of range", pc)
-			}
+		if !jumps && in.n != 0 {
+			t.Fatalf("non-jump at %d has distance %d", pc, in.n)
 		}
 		if d < pop {
 			t.Fatalf("stack underflow at %d", pc)
 		}
-		if d-pop+push > maxDepth {
-			t.Fatalf("stack overflow at %d", pc)
+		if jumps {
+			merge(target, d-pop+keep)
 		}
 		merge(pc+1, d-pop+push)
 	}
 	if depth[len(p.code)] != 1 {
 		t.Fatalf("program ends with %d stack entries", depth[len(p.code)])
+	}
+}
+
+func TestInstrSize(t *testing.T) {
+	if s := unsafe.Sizeof(instr{}); s != 16 {
+		t.Errorf("instr is %d bytes, want 16", s)
 	}
 }

@@ -165,6 +165,12 @@ func (s *Store) PutBundle(ctx context.Context, b store.Bundle, source, binary []
 	if info == nil {
 		info = []byte("{}")
 	}
+	if source == nil {
+		source = []byte{}
+	}
+	if binary == nil {
+		binary = []byte{}
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO bundles (`+bundleCols+`, source, binary)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		b.Digest, b.SourceDigest, b.Size, b.Name, b.Version, b.Author, b.Notes, b.Parent, info,

@@ -1,0 +1,129 @@
+package host_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/edgescore/edgescore/host"
+	"github.com/edgescore/edgescore/host/internal/guesttest"
+	"github.com/edgescore/edgescore/host/internal/testbundle"
+	"github.com/edgescore/edgescore/module/scorer"
+	"github.com/edgescore/edgescore/wasm/abi"
+)
+
+// TestHammer runs everything at once, under -race in CI: many goroutines
+// deciding, bundles swapped (and a bad one rejected) all the time, calls
+// that trap and calls that spin until their deadline. Every ordinary
+// decision must succeed and be exactly its bundle's native decision; every
+// trap must be ErrTrap and every spin DeadlineExceeded; the pool must end
+// with all its instances.
+func TestHammer(t *testing.T) {
+	ctx := context.Background()
+	const size = 3
+	p := newPool(t, guesttest.DebugModule(t), host.WithSize(size))
+	bundles := [][]byte{testbundle.Small(t, "hammer@A", -0.5), testbundle.Small(t, "hammer@B", 0.5)}
+	nats := map[uint32]*native{}
+	for _, b := range bundles {
+		nats[abi.BundleCRC(b)] = newNative(t, b)
+	}
+	if _, err := p.LoadBundle(ctx, bundles[0]); err != nil {
+		t.Fatal(err)
+	}
+	cs := contexts(t)
+	iters := 400
+	if testing.Short() {
+		iters = 60
+	}
+
+	var (
+		wg                     sync.WaitGroup
+		errs                   = make(chan error, 100)
+		ok, traps, interrupted atomic.Int64
+	)
+	fail := func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	}
+	for g := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var d scorer.Decision
+			for i := range iters {
+				switch {
+				case g == 0 && i%20 == 5: // a trap
+					err := p.Decide(ctx, ctxWithID(abi.DebugTrapShopperID), &d)
+					if !errors.Is(err, host.ErrTrap) {
+						fail(fmt.Errorf("trap call: %v", err))
+						return
+					}
+					traps.Add(1)
+				case g == 1 && i%25 == 7: // a runaway call with a deadline
+					dctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+					err := p.Decide(dctx, ctxWithID(abi.DebugSpinShopperID), &d)
+					cancel()
+					if !errors.Is(err, context.DeadlineExceeded) {
+						fail(fmt.Errorf("spinning call: %v", err))
+						return
+					}
+					interrupted.Add(1)
+				default:
+					c := cs[(g*iters+i)%len(cs)]
+					b, err := p.DecideBundle(ctx, c, &d)
+					if err != nil {
+						fail(fmt.Errorf("goroutine %d call %d: %v", g, i, err))
+						return
+					}
+					if nat := nats[b.CRC()]; nat == nil || !sameRecord(record(&d, b.CRC()), nat.record(c)) {
+						fail(fmt.Errorf("goroutine %d call %d: decision is not bundle %s's", g, i, b.ID()))
+						return
+					}
+					ok.Add(1)
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	var swaps atomic.Int64
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			data := bundles[i%2]
+			if i%4 == 3 {
+				data = data[:len(data)-3]
+			}
+			_, err := p.LoadBundle(ctx, data)
+			if (i%4 == 3) != (err != nil) {
+				fail(fmt.Errorf("swap %d: %v", i, err))
+			}
+			swaps.Add(1)
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	wg.Wait()
+	close(done)
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	waitFor(t, func() bool { return p.Stats().Idle == size })
+	s := p.Stats()
+	t.Logf("%d decisions, %d traps, %d interrupted, %d swaps; %+v", ok.Load(), traps.Load(), interrupted.Load(), swaps.Load(), s)
+	if s.Traps != uint64(traps.Load()) || s.Interrupts != uint64(interrupted.Load()) {
+		t.Errorf("stats %+v disagree with the calls", s)
+	}
+	if s.Started != size+s.Discarded {
+		t.Errorf("started %d instances for %d discarded", s.Started, s.Discarded)
+	}
+}

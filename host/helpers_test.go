@@ -1,0 +1,119 @@
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/edgescore/edgescore/host"
+	"github.com/edgescore/edgescore/host/internal/testbundle"
+	wazerohost "github.com/edgescore/edgescore/host/wazero"
+	"github.com/edgescore/edgescore/module/bundle"
+	"github.com/edgescore/edgescore/module/scorer"
+	"github.com/edgescore/edgescore/module/shopper"
+	"github.com/edgescore/edgescore/wasm/abi"
+)
+
+// cache is shared by every runtime of the test binary: each module is
+// compiled once.
+var cache = sync.OnceValue(wazero.NewCompilationCache)
+
+func newRuntime(tb testing.TB, opts ...wazerohost.Option) *wazerohost.Runtime {
+	tb.Helper()
+	rt, err := wazerohost.New(context.Background(), append([]wazerohost.Option{wazerohost.WithCompilationCache(cache())}, opts...)...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { rt.Close(context.Background()) })
+	return rt
+}
+
+func newPool(tb testing.TB, wasm []byte, opts ...host.Option) *host.Pool {
+	tb.Helper()
+	p, err := host.NewPool(context.Background(), newRuntime(tb), wasm, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := p.Close(context.Background()); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return p
+}
+
+// native decides with the core directly: the reference for every runtime.
+type native struct {
+	s   *scorer.Scorer
+	crc uint32
+}
+
+func newNative(tb testing.TB, data []byte) *native {
+	tb.Helper()
+	b, err := bundle.Load(data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &native{s: scorer.New(b), crc: abi.BundleCRC(data)}
+}
+
+// record returns the decision record native would produce for c.
+func (n *native) record(c *shopper.Context) []byte {
+	var d scorer.Decision
+	n.s.Decide(c, &d)
+	rec := make([]byte, abi.DecisionSize)
+	abi.PutDecision(rec, &d, n.crc)
+	return rec
+}
+
+// record encodes a decision made by bundle crc, for bitwise comparison.
+func record(d *scorer.Decision, crc uint32) []byte {
+	rec := make([]byte, abi.DecisionSize)
+	abi.PutDecision(rec, d, crc)
+	return rec
+}
+
+func sameRecord(a, b []byte) bool { return bytes.Equal(a, b) }
+
+// contexts returns the varied test contexts.
+func contexts(tb testing.TB) []*shopper.Context { return testbundle.Contexts(tb) }
+
+// logSink collects log records for assertions.
+type logSink struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *logSink) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func (s *logSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, string(p))
+	return len(p), nil
+}
+
+func (s *logSink) contains(sub string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.lines {
+		if strings.Contains(l, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func ctxWithID(id string) *shopper.Context {
+	c := new(shopper.Context)
+	c.Reset()
+	c.ShopperID = id
+	return c
+}

@@ -1,0 +1,57 @@
+package host
+
+import (
+	"log/slog"
+	"runtime"
+)
+
+// Option configures a Pool.
+type Option func(*config)
+
+type config struct {
+	size         int
+	log          *slog.Logger
+	closeRuntime bool
+}
+
+// WithSize sets the number of instances (default DefaultSize()). Each
+// serves one call at a time; more instances than CPUs add memory, not
+// throughput.
+func WithSize(n int) Option { return func(c *config) { c.size = n } }
+
+// WithLogger sets the logger for pool events and the guests' stderr
+// (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithCloseRuntime makes Close also close the Runtime the pool was built
+// on (for a runtime made only for this pool).
+func WithCloseRuntime() Option { return func(c *config) { c.closeRuntime = true } }
+
+// InstanceMemory is the measured linear memory of one instance with the
+// reference bundle loaded (see RATIONALE.md); DefaultSize uses it.
+const InstanceMemory = 16 << 20
+
+// MemoryBudget bounds the default pool's total guest memory.
+const MemoryBudget = 512 << 20
+
+// DefaultSize is one instance per CPU (calls are CPU-bound, so more cannot
+// add throughput), at least 2 so that a trapped instance being replaced
+// does not stall the pool, and at most MemoryBudget / InstanceMemory.
+func DefaultSize() int {
+	n := max(runtime.GOMAXPROCS(0), 2)
+	return min(n, MemoryBudget/InstanceMemory)
+}
+
+func newConfig(opts []Option) (config, error) {
+	c := config{size: DefaultSize(), log: slog.Default()}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.size < 1 {
+		return c, errSize
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
