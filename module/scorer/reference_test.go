@@ -520,7 +520,9 @@ func TestReferenceBadBundles(t *testing.T) {
 		{"duplicate variant", func(t *testing.T, d map[string]any) {
 			set(t, d, "experiment.variants[1].name", get(t, d, "experiment.variants[0].name"))
 		}, "experiment.variants[1].name"},
-		{"rule syntax error", func(t *testing.T, d map[string]any) { set(t, d, "segments[0].when", "cart_value > && propensity < 0.3") }, "segments[0].when"},
+		{"rule syntax error", func(t *testing.T, d map[string]any) {
+			set(t, d, "segments[0].when", "cart_value > && propensity < 0.3")
+		}, "segments[0].when"},
 		{"rule type error", func(t *testing.T, d map[string]any) { set(t, d, "segments[1].when", `channel == 3`) }, "segments[1].when"},
 		{"rule with an unknown name", func(t *testing.T, d map[string]any) {
 			set(t, d, "tiers[1].when", "known == 1 && p_alivee >= 0.5")
