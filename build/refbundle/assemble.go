@@ -1,5 +1,3 @@
-//go:build refbundle_assemble
-
 package main
 
 import (

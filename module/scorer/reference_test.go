@@ -166,7 +166,7 @@ func TestReferenceBundleContents(t *testing.T) {
 func decisionString(d *scorer.Decision) string { return fmt.Sprintf("%+v", *d) }
 
 func TestReferenceJSONAndBinaryAgree(t *testing.T) {
-	doc, esb, _ := refData(t)
+	_, esb, _ := refData(t)
 	spec, bj := loadJSONBundle(t)
 	bb, err := bundle.Load(esb)
 	if err != nil {
@@ -181,7 +181,6 @@ func TestReferenceJSONAndBinaryAgree(t *testing.T) {
 		t.Errorf("reference.esb (%d bytes) is not bundle.Encode of reference.bundle.json (%d bytes); "+
 			"regenerate with `go run ./build/refbundle encode`", len(esb), len(enc))
 	}
-	_ = doc
 	sj, sb := scorer.New(bj), scorer.New(bb)
 	var dj, db scorer.Decision
 	ctxs := loadContexts(t)
@@ -284,7 +283,7 @@ func (e *errStat) add(row int, got, want float64) {
 	if d > e.abs {
 		e.abs, e.row = d, row
 	}
-	if want != 0 {
+	if math.Abs(want) >= 1e-4 {
 		if r := d / math.Abs(want); r > e.rel {
 			e.rel = r
 		}
@@ -292,7 +291,7 @@ func (e *errStat) add(row int, got, want float64) {
 }
 
 func (e *errStat) log(t *testing.T) {
-	t.Logf("%-22s max abs error %.3g (row %d), max rel error %.3g", e.name, e.abs, e.row, e.rel)
+	t.Logf("%-22s max abs error %.3g (row %d), max rel error %.3g (where |want| ≥ 1e-4)", e.name, e.abs, e.row, e.rel)
 }
 
 func TestReferenceXGBoostParity(t *testing.T) {
