@@ -35,14 +35,17 @@ type Ensemble struct {
 	nTrees    int
 	base      []float32
 	group     []int32   // per tree
-	feat      []int32   // per internal node: index into Input.dual
+	feat      []int32   // per internal node: index into Input.row
 	thr       []float32 // per internal node
 	leaf      []float32 // per leaf
 	names     []string
-	pathLen   int       // entries per leaf in pathFeat/pathDelta (= depth)
-	pathFeat  []int32   // per leaf: depth entries, feature of each step (−1 = none)
-	pathDelta []float32 // per leaf: depth entries, Saabas delta of each step
-	rootMean  []float32 // per tree
+	pathLen   int         // entries per leaf in pathFeat/pathDelta (= depth)
+	pathFeat  []int32     // per leaf: depth entries, feature of each step (−1 = none)
+	pathDelta []float32   // per leaf: depth entries, Saabas delta of each step
+	rootMean  []float32   // per tree
+	bias      []float32   // per group: base margin + Σ root means, the contributions' bias
+	blocks    []block     // depth ≤ 6: the block layout (flat arrays unused)
+	paths     []pathBlock // depth ≤ 6: per-leaf contribution steps
 }
 
 // Input is one row prepared for scoring. It is not safe for concurrent use;
@@ -53,8 +56,10 @@ type Ensemble struct {
 // node reads the copy that sends missing its default way (x < thr is false
 // for +Inf, so right; true for −Inf, so left).
 type Input struct {
-	dual  []float32 // 2*nFeature
-	leafs []int32   // per tree: the leaf reached by the last Margins call
+	row   [rowSize]float32 // [0,MaxFeatures): missing = +Inf; [MaxFeatures,2·MaxFeatures): missing = −Inf
+	acc   [rowSize]float32 // contribution accumulator (block layout)
+	leafs []int32          // per tree: the leaf reached by the last Margins call
+	nf    int
 }
 
 // Compile validates s and lays it out for scoring.
@@ -100,6 +105,15 @@ func Compile(s *Spec) (*Ensemble, error) {
 		e.rootMean[t] = means[0]
 		e.layout(t, tr.Nodes, means, 0, 0, 0, pf, pd)
 	}
+	// The bias of the contributions does not depend on the row: sum it once,
+	// in tree order as XGBoost does.
+	e.bias = append([]float32(nil), e.base...)
+	for t := 0; t < nt; t++ {
+		e.bias[e.group[t]] += e.rootMean[t]
+	}
+	if depth <= blockDepth {
+		e.toBlocks()
+	}
 	return e, nil
 }
 
@@ -131,7 +145,7 @@ func (e *Ensemble) layout(t int, nodes []Node, means []float32, id int32, pos, d
 	}
 	f := n.Feature
 	if n.DefaultLeft {
-		f += int32(e.nFeature) // the −Inf copy: missing goes left
+		f += MaxFeatures // the −Inf copy: missing goes left
 	}
 	e.feat[base+pos] = f
 	e.thr[base+pos] = n.Threshold
@@ -139,6 +153,31 @@ func (e *Ensemble) layout(t int, nodes []Node, means []float32, id int32, pos, d
 	e.layout(t, nodes, means, n.Left, 2*pos+1, d+1, pf, pd)
 	pf[d], pd[d] = n.Feature, means[n.Right]-means[id]
 	e.layout(t, nodes, means, n.Right, 2*pos+2, d+1, pf, pd)
+}
+
+// toBlocks moves a depth ≤ 6 ensemble from the flat arrays into blocks.
+func (e *Ensemble) toBlocks() {
+	e.blocks = make([]block, e.nTrees)
+	e.paths = make([]pathBlock, e.nTrees)
+	s := e.stride
+	for t := 0; t < e.nTrees; t++ {
+		b, p := &e.blocks[t], &e.paths[t]
+		copy(b.feat[:], e.feat[t*s:t*s+s-1])
+		copy(b.thr[:], e.thr[t*s:t*s+s-1])
+		copy(b.leaf[:], e.leaf[t*s:t*s+s])
+		for l := 0; l < blockSize; l++ {
+			for k := 0; k < blockDepth; k++ {
+				p.slot[l][k], p.delta[l][k] = dumpSlot, 0
+				if l < s && k < e.depth {
+					i := (t*s+l)*e.pathLen + k
+					if f := e.pathFeat[i]; f >= 0 {
+						p.slot[l][k], p.delta[l][k] = uint16(f), e.pathDelta[i]
+					}
+				}
+			}
+		}
+	}
+	e.feat, e.thr, e.leaf, e.pathFeat, e.pathDelta = nil, nil, nil, nil, nil
 }
 
 func treeDepth(nodes []Node, id int32) int {

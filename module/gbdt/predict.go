@@ -4,17 +4,14 @@ import "math"
 
 // NewInput returns scratch space for scoring one row at a time.
 func (e *Ensemble) NewInput() *Input {
-	return &Input{
-		dual:  make([]float32, 2*e.nFeature),
-		leafs: make([]int32, e.nTrees),
-	}
+	return &Input{leafs: make([]int32, e.nTrees), nf: e.nFeature}
 }
 
 // Set loads a row: x[i] is feature i, NaN when missing. len(x) must be at
 // least NumFeature; extra values are ignored.
 func (in *Input) Set(x []float32) {
-	f := len(in.dual) / 2
-	lo, hi := in.dual[:f], in.dual[f:2*f]
+	f := in.nf
+	lo, hi := in.row[:f], in.row[MaxFeatures:MaxFeatures+f]
 	x = x[:f]
 	inf := float32(math.Inf(1))
 	for i, v := range x {
@@ -45,7 +42,11 @@ func b2i(b bool) int {
 // chosen arithmetically, 2n+1 or 2n+2, without a branch.
 func (e *Ensemble) Margins(in *Input, out []float32) {
 	copy(out, e.base)
-	x := in.dual
+	if e.blocks != nil {
+		e.marginsBlock(in, out)
+		return
+	}
+	x := in.row[:]
 	feat, thr, leaf, group := e.feat, e.thr, e.leaf, e.group
 	leafs := in.leafs[:e.nTrees]
 	s, depth, off := e.stride, e.depth, e.stride-1
@@ -85,19 +86,22 @@ func (e *Ensemble) Margins(in *Input, out []float32) {
 // group's margin. This is what XGBoost returns for pred_contribs=True,
 // approx_contribs=True. len(out) must be NumFeature+1.
 func (e *Ensemble) Contributions(in *Input, group int, out []float32) {
+	if e.paths != nil {
+		e.contributionsBlock(in, group, out)
+		return
+	}
 	nf := e.nFeature
 	out = out[:nf+1]
 	for i := range out {
 		out[i] = 0
 	}
-	out[nf] = e.base[group]
+	out[nf] = e.bias[group]
 	pl := e.pathLen
 	pf, pd := e.pathFeat, e.pathDelta
 	for t := 0; t < e.nTrees; t++ {
 		if int(e.group[t]) != group {
 			continue
 		}
-		out[nf] += e.rootMean[t]
 		li := (t*e.stride + int(in.leafs[t])) * pl
 		for k := li; k < li+pl; k++ {
 			if f := pf[k]; f >= 0 {

@@ -4,7 +4,8 @@
 // intercept_) trained on the same feature spec. A missing feature contributes
 // nothing, which for a standardized feature is imputing the training mean —
 // the common preprocessing in front of such a model. Contributions
-// (weight × value) are exact reason codes on the logit scale.
+// (weight × value) are exact reason codes on the logit scale; the scorer
+// computes them from Weight.
 package linear
 
 import (
@@ -74,15 +75,6 @@ func (m *Model) Logit(x []float32) float64 {
 		s0 += w[i] * val(x[i])
 	}
 	return m.intercept + (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)))
-}
-
-// AddContributions adds scale·wᵢxᵢ to out[i] for every feature.
-func (m *Model) AddContributions(x []float32, scale float64, out []float64) {
-	w := m.w
-	x, out = x[:len(w)], out[:len(w)]
-	for i := range w {
-		out[i] += scale * w[i] * val(x[i])
-	}
 }
 
 // val maps missing to 0 without a branch the compiler keeps.

@@ -25,7 +25,7 @@ type Scorer struct {
 	margins []float32
 	probs   []float32
 	c32     []float32
-	contrib []float64
+	lw      []float64 // blend × logistic weight per feature, nil without a logistic model
 	env     []float64
 }
 
@@ -36,9 +36,14 @@ func New(b *bundle.Bundle) *Scorer {
 	nf := p.Features.Len()
 	s := &Scorer{
 		b: b, p: p,
-		x:       make([]float32, nf),
-		contrib: make([]float64, nf),
-		env:     make([]float64, p.Env.Size),
+		x:   make([]float32, nf),
+		env: make([]float64, p.Env.Size),
+	}
+	if p.Logistic != nil {
+		s.lw = make([]float64, nf)
+		for i := range s.lw {
+			s.lw[i] = p.BlendL * p.Logistic.Weight(i)
+		}
 	}
 	if p.Trees != nil {
 		s.in = p.Trees.NewInput()
@@ -188,46 +193,48 @@ func (s *Scorer) fillEnv(c *shopper.Context, derived *feature.Derived, d *Decisi
 // reasons computes each feature's contribution to the propensity logit
 // (exact for the logistic model, Saabas path contributions for trees,
 // blended with the same weights) and keeps the MaxReasons largest in
-// absolute value.
+// absolute value. One pass over the features does both.
 func (s *Scorer) reasons(d *Decision) {
 	p := &s.p
-	c := s.contrib
-	for i := range c {
-		c[i] = 0
-	}
-	if p.Logistic != nil {
-		p.Logistic.AddContributions(s.x, p.BlendL, c)
-	}
+	x := s.x
+	lw := s.lw // blend × logistic weight, or nil
+	var tc []float32
 	if p.Trees != nil {
 		p.Trees.Contributions(s.in, p.Class, s.c32)
-		for i := range c {
-			c[i] += p.BlendG * float64(s.c32[i])
-		}
+		tc = s.c32[:len(x)]
 	}
+	bg := p.BlendG
 	n := 0
-	for i, v := range c {
+	var top [MaxReasons]Reason
+	var topAbs [MaxReasons]float64
+	for i := range x {
+		var v float64
+		if lw != nil {
+			if xi := x[i]; xi == xi {
+				v = lw[i] * float64(xi)
+			}
+		}
+		if tc != nil {
+			v += bg * float64(tc[i])
+		}
 		a := math.Abs(v)
-		if a == 0 {
+		if a == 0 || (n == MaxReasons && a <= topAbs[MaxReasons-1]) {
 			continue
 		}
-		// Insertion into a sorted array of at most MaxReasons; ties keep
-		// the lower feature index first.
+		// Insert into the sorted top list; ties keep the lower index first.
 		k := n
-		if k == MaxReasons {
-			if a <= math.Abs(d.Reasons[k-1].Contribution) {
-				continue
-			}
-			k--
-		} else {
+		if n < MaxReasons {
 			n++
-		}
-		for k > 0 && a > math.Abs(d.Reasons[k-1].Contribution) {
-			d.Reasons[k] = d.Reasons[k-1]
+		} else {
 			k--
 		}
-		d.Reasons[k] = Reason{Feature: i, Contribution: v}
+		for k > 0 && a > topAbs[k-1] {
+			top[k], topAbs[k] = top[k-1], topAbs[k-1]
+			k--
+		}
+		top[k], topAbs[k] = Reason{Feature: i, Contribution: v}, a
 	}
-	d.NumReasons = n
+	d.Reasons, d.NumReasons = top, n
 }
 
 // uniform advances a SplitMix64 state and returns a float64 in [0,1). It is
