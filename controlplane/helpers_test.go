@@ -33,7 +33,7 @@ type fixture struct {
 
 // newFixture is a Service on a real SQLite file in a temporary directory,
 // with a fixed clock and a deterministic signing key.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "cp.db"), sqlitestore.Options{})
@@ -53,7 +53,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // upload stores a small stand-in bundle and returns its digest.
-func (f *fixture) upload(t *testing.T, name, version string) string {
+func (f *fixture) upload(t testing.TB, name, version string) string {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"propensity": map[string]any{"name": name, "version": version}})
 	m, _, err := f.svc.Upload(context.Background(), "tester", controlplane.UploadRequest{Name: name, Version: version, Bundle: b})

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/edgescore/edgescore/controlplane/internal/jsonx"
@@ -116,143 +117,238 @@ func (s *Service) Ingest(ctx context.Context, body io.Reader, format BatchFormat
 	if int64(len(data)) > s.cfg.MaxBatchBytes {
 		return IngestReport{}, fmt.Errorf("%w: the batch exceeds %d bytes", ErrTooLarge, s.cfg.MaxBatchBytes)
 	}
-	var raws [][]byte
+	in := &batchIn{now: s.now(), known: *s.bundles.Load(), b: &store.Batch{}, rep: IngestReport{Rejected: []Rejection{}}}
+	in.b.ReceivedAt = in.now
 	switch format {
 	case FormatJSON:
-		raws, err = splitArray(data, s.cfg.MaxBatchEvents)
+		err = in.readArray(data, s.cfg.MaxBatchEvents)
 	case FormatNDJSON:
-		raws, err = splitLines(data, s.cfg.MaxBatchEvents)
+		err = in.readLines(data, s.cfg.MaxBatchEvents)
 	default:
 		err = fmt.Errorf("%w: unknown batch format", ErrInvalid)
 	}
 	if err != nil {
 		return IngestReport{}, err
 	}
-	if len(raws) == 0 {
+	if in.rep.Received == 0 {
 		return IngestReport{}, fmt.Errorf("%w: the batch has no events", ErrInvalid)
 	}
-
-	now := s.now()
-	known := *s.bundles.Load()
-	b := &store.Batch{ReceivedAt: now}
-	rep := IngestReport{Received: len(raws), Rejected: []Rejection{}}
-	reject := func(i int, id string, err error, raw []byte) {
-		msg := err.Error()
-		rep.Rejected = append(rep.Rejected, Rejection{Index: i, EventID: id, Error: msg})
-		if len(raw) > maxRawKept {
-			raw = raw[:maxRawKept]
-		}
-		b.Quarantine = append(b.Quarantine, store.Quarantined{Index: i, EventID: id, Reason: msg, Raw: raw})
-	}
-	for i, raw := range raws {
-		path := fmt.Sprintf("events[%d]", i)
-		var head struct {
-			EventID json.RawMessage `json:"event_id"`
-			Type    json.RawMessage `json:"type"`
-		}
-		if err := json.Unmarshal(raw, &head); err != nil {
-			reject(i, "", jsonx.Explain(err, path), raw)
-			continue
-		}
-		var id, typ string
-		_ = json.Unmarshal(head.EventID, &id) // type errors are reported by the full decode
-		if err := json.Unmarshal(head.Type, &typ); err != nil || head.Type == nil {
-			reject(i, id, fmt.Errorf("%s.type: required: one of decision, exposure, conversion", path), raw)
-			continue
-		}
-		switch typ {
-		case EventDecision:
-			d, err := s.parseDecision(raw, path, now, known)
-			if err != nil {
-				reject(i, id, err, raw)
-				continue
-			}
-			b.Decisions = append(b.Decisions, d)
-		case EventExposure:
-			e, err := parseExposure(raw, path, now)
-			if err != nil {
-				reject(i, id, err, raw)
-				continue
-			}
-			b.Exposures = append(b.Exposures, e)
-		case EventConversion:
-			c, err := parseConversion(raw, path, now)
-			if err != nil {
-				reject(i, id, err, raw)
-				continue
-			}
-			b.Conversions = append(b.Conversions, c)
-		default:
-			reject(i, id, fmt.Errorf("%s.type: %q is not one of decision, exposure, conversion", path, typ), raw)
-		}
-	}
-	res, err := s.st.Ingest(ctx, b)
+	res, err := s.st.Ingest(ctx, in.b)
 	if err != nil {
 		return IngestReport{}, fmt.Errorf("storing the batch: %w", err)
 	}
-	rep.Accepted, rep.Duplicates = res.Inserted, res.Duplicates
-	return rep, nil
+	in.rep.Accepted, in.rep.Duplicates = res.Inserted, res.Duplicates
+	return in.rep, nil
 }
 
-// splitArray returns the elements of a JSON array without decoding them.
-func splitArray(data []byte, max int) ([][]byte, error) {
+// batchIn is one batch being read.
+type batchIn struct {
+	now   time.Time
+	known map[string]struct{}
+	b     *store.Batch
+	rep   IngestReport
+	w     wireEvent
+}
+
+// readArray decodes a JSON array with one streaming decoder: each element
+// is decoded once into the union of the event types; its raw bytes (kept
+// for quarantine) are the slice between the decoder's offsets. A type error
+// or an unknown field is a rejected event (the decoder has consumed the whole
+// element, so the stream stays aligned); a syntax error ends the batch.
+func (in *batchIn) readArray(data []byte, max int) error {
 	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
 	tok, err := d.Token()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, jsonx.Explain(err, "body"))
+		return fmt.Errorf("%w: %v", ErrInvalid, jsonx.Explain(err, "body"))
 	}
 	if tok != json.Delim('[') {
-		return nil, fmt.Errorf("%w: body: want a JSON array of events", ErrInvalid)
+		return fmt.Errorf("%w: body: want a JSON array of events", ErrInvalid)
 	}
-	var out [][]byte
-	for d.More() {
-		if len(out) == max {
-			return nil, fmt.Errorf("%w: the batch has more than %d events", ErrTooLarge, max)
+	for i := 0; d.More(); i++ {
+		if i == max {
+			return fmt.Errorf("%w: the batch has more than %d events", ErrTooLarge, max)
 		}
-		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, jsonx.Explain(err, fmt.Sprintf("events[%d]", len(out))))
+		start := d.InputOffset()
+		in.w.reset()
+		err := d.Decode(&in.w)
+		raw := bytes.TrimLeft(data[start:d.InputOffset()], ", \t\r\n")
+		if err != nil {
+			if !perValue(err) {
+				return fmt.Errorf("%w: %v", ErrInvalid, jsonx.Explain(err, fmt.Sprintf("events[%d]", i)))
+			}
+			err = jsonx.Explain(err, fmt.Sprintf("events[%d]", i))
 		}
-		out = append(out, raw)
+		in.add(i, raw, err)
 	}
 	if _, err := d.Token(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, jsonx.Explain(err, "body"))
+		return fmt.Errorf("%w: %v", ErrInvalid, jsonx.Explain(err, "body"))
 	}
 	if _, err := d.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: body: unexpected data after the array", ErrInvalid)
+		return fmt.Errorf("%w: body: unexpected data after the array", ErrInvalid)
 	}
-	return out, nil
+	return nil
 }
 
-// splitLines returns the non-blank lines of an NDJSON body.
-func splitLines(data []byte, max int) ([][]byte, error) {
+// readLines reads NDJSON: one event per non-blank line. A line that is not
+// JSON is one rejected event.
+func (in *batchIn) readLines(data []byte, max int) error {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), maxNDJSONLine)
-	var out [][]byte
+	i := 0
 	for sc.Scan() {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
 		}
-		if len(out) == max {
-			return nil, fmt.Errorf("%w: the batch has more than %d events", ErrTooLarge, max)
+		if i == max {
+			return fmt.Errorf("%w: the batch has more than %d events", ErrTooLarge, max)
 		}
-		out = append(out, line)
+		raw := append([]byte(nil), line...) // the scanner reuses its buffer
+		in.w.reset()
+		in.add(i, raw, jsonx.Decode(raw, &in.w, fmt.Sprintf("events[%d]", i)))
+		i++
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%w: an NDJSON line exceeds %d bytes", ErrTooLarge, maxNDJSONLine)
+			return fmt.Errorf("%w: an NDJSON line exceeds %d bytes", ErrTooLarge, maxNDJSONLine)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	return out, nil
+	return nil
+}
+
+// perValue reports whether a decoding error concerns only the value decoded
+// (a wrong type, an unknown field), not the JSON syntax.
+func perValue(err error) bool {
+	var typ *json.UnmarshalTypeError
+	return errors.As(err, &typ) || strings.HasPrefix(err.Error(), "json: unknown field")
+}
+
+// add checks the decoded event in.w and files it; decodeErr, if not nil,
+// is its decoding error, already naming the event's path.
+func (in *batchIn) add(i int, raw []byte, decodeErr error) {
+	in.rep.Received++
+	path := fmt.Sprintf("events[%d]", i)
+	w := &in.w
+	var err error
+	if decodeErr != nil {
+		err = decodeErr
+	} else {
+		switch w.Type {
+		case EventDecision:
+			var d store.Decision
+			if d, err = w.decision(path, in.now, in.known); err == nil {
+				in.b.Decisions = append(in.b.Decisions, d)
+			}
+		case EventExposure:
+			var e store.Exposure
+			if e, err = w.exposure(path, in.now); err == nil {
+				in.b.Exposures = append(in.b.Exposures, e)
+			}
+		case EventConversion:
+			var c store.Conversion
+			if c, err = w.conversion(path, in.now); err == nil {
+				in.b.Conversions = append(in.b.Conversions, c)
+			}
+		case "":
+			err = fmt.Errorf("%s.type: required: one of decision, exposure, conversion", path)
+		default:
+			err = fmt.Errorf("%s.type: %q is not one of decision, exposure, conversion", path, w.Type)
+		}
+	}
+	if err == nil {
+		return
+	}
+	msg := err.Error()
+	in.rep.Rejected = append(in.rep.Rejected, Rejection{Index: i, EventID: w.EventID, Error: msg})
+	if len(raw) > maxRawKept {
+		raw = raw[:maxRawKept]
+	}
+	in.b.Quarantine = append(in.b.Quarantine, store.Quarantined{Index: i, EventID: w.EventID, Reason: msg,
+		Raw: append([]byte(nil), raw...)})
+}
+
+// wireEvent is the union of the fields of the three event types. Each event
+// is decoded once into it (unknown fields rejected) and then checked against
+// its own type: required fields present, other types' fields absent.
+type wireEvent struct {
+	EventID           string   `json:"event_id"`
+	Type              string   `json:"type"`
+	TS                string   `json:"ts"`
+	DecisionID        string   `json:"decision_id"`
+	ShopperID         string   `json:"shopper_id"`
+	Group             string   `json:"group"`
+	BundleID          string   `json:"bundle_id"`
+	Variant           string   `json:"variant"`
+	Action            string   `json:"action"`
+	ActionProbability float64  `json:"action_probability"`
+	Propensity        float64  `json:"propensity"`
+	CLV               float64  `json:"clv"`
+	Segments          []string `json:"segments"`
+	Tier              string   `json:"tier"`
+	Explored          *bool    `json:"explored"`
+	EdgeID            string   `json:"edge_id"`
+	OrderID           string   `json:"order_id"`
+	Revenue           float64  `json:"revenue"`
+	Margin            float64  `json:"margin"`
+	DiscountCost      float64  `json:"discount_cost"`
+}
+
+// nan marks a number that the JSON did not set: JSON cannot encode NaN, so
+// a field still NaN after decoding was absent.
+var nan = math.NaN()
+
+func (w *wireEvent) reset() {
+	*w = wireEvent{ActionProbability: nan, Propensity: nan, CLV: nan, Revenue: nan, Margin: nan, DiscountCost: nan}
+}
+
+// foreign returns the first field set that events of type typ do not have.
+func (w *wireEvent) foreign(typ string) string {
+	decisionOnly := []struct {
+		name string
+		set  bool
+	}{
+		{"group", w.Group != ""}, {"bundle_id", w.BundleID != ""}, {"variant", w.Variant != ""},
+		{"action", w.Action != ""}, {"action_probability", !math.IsNaN(w.ActionProbability)},
+		{"propensity", !math.IsNaN(w.Propensity)}, {"clv", !math.IsNaN(w.CLV)}, {"segments", w.Segments != nil},
+		{"tier", w.Tier != ""}, {"explored", w.Explored != nil}, {"edge_id", w.EdgeID != ""},
+	}
+	conversionOnly := []struct {
+		name string
+		set  bool
+	}{
+		{"order_id", w.OrderID != ""}, {"revenue", !math.IsNaN(w.Revenue)}, {"margin", !math.IsNaN(w.Margin)},
+		{"discount_cost", !math.IsNaN(w.DiscountCost)},
+	}
+	if typ != EventDecision {
+		for _, f := range decisionOnly {
+			if f.set {
+				return f.name
+			}
+		}
+	}
+	if typ != EventConversion {
+		for _, f := range conversionOnly {
+			if f.set {
+				return f.name
+			}
+		}
+	}
+	if typ == EventConversion && w.DecisionID != "" {
+		return "decision_id"
+	}
+	return ""
+}
+
+func checkForeign(w *wireEvent, path, typ string) error {
+	if f := w.foreign(typ); f != "" {
+		return fmt.Errorf("%s: unknown field %q for a %s event", path, f, typ)
+	}
+	return nil
 }
 
 // ---- per-type schema checks ----
-
-// nan marks a required number that the JSON did not set: JSON cannot encode
-// NaN, so a field still NaN after decoding was absent.
-var nan = math.NaN()
 
 func reqString(path, field, v string) error {
 	if v == "" {
@@ -303,106 +399,103 @@ func parseTS(path, v string, now time.Time) (int64, error) {
 	return ms, nil
 }
 
-func (s *Service) parseDecision(raw []byte, path string, now time.Time, known map[string]struct{}) (store.Decision, error) {
-	e := DecisionEvent{ActionProbability: nan, Propensity: nan, CLV: nan}
-	if err := jsonx.Decode(raw, &e, path); err != nil {
+func (w *wireEvent) decision(path string, now time.Time, known map[string]struct{}) (store.Decision, error) {
+	if err := checkForeign(w, path, EventDecision); err != nil {
 		return store.Decision{}, err
 	}
-	for _, f := range []struct{ name, v string }{{"event_id", e.EventID}, {"decision_id", e.DecisionID},
-		{"shopper_id", e.ShopperID}, {"variant", e.Variant}, {"action", e.Action}} {
+	for _, f := range []struct{ name, v string }{{"event_id", w.EventID}, {"decision_id", w.DecisionID},
+		{"shopper_id", w.ShopperID}, {"variant", w.Variant}, {"action", w.Action}} {
 		if err := reqString(path, f.name, f.v); err != nil {
 			return store.Decision{}, err
 		}
 	}
-	if err := checkName(path+".group", e.Group); err != nil {
+	if err := checkName(path+".group", w.Group); err != nil {
 		return store.Decision{}, err
 	}
-	if e.BundleID == "" {
+	if w.BundleID == "" {
 		return store.Decision{}, fmt.Errorf("%s.bundle_id: required", path)
 	}
-	if !isDigest(e.BundleID) {
-		return store.Decision{}, fmt.Errorf("%s.bundle_id: %q is not a sha256 digest", path, e.BundleID)
+	if !isDigest(w.BundleID) {
+		return store.Decision{}, fmt.Errorf("%s.bundle_id: %q is not a sha256 digest", path, w.BundleID)
 	}
-	if _, ok := known[e.BundleID]; !ok {
-		return store.Decision{}, fmt.Errorf("%s.bundle_id: bundle %s is not in the registry", path, e.BundleID)
+	if _, ok := known[w.BundleID]; !ok {
+		return store.Decision{}, fmt.Errorf("%s.bundle_id: bundle %s is not in the registry", path, w.BundleID)
 	}
-	ts, err := parseTS(path, e.TS, now)
+	ts, err := parseTS(path, w.TS, now)
 	if err != nil {
 		return store.Decision{}, err
 	}
-	if err := reqNumber(path, "action_probability", e.ActionProbability, 0, 1, true); err != nil {
+	if err := reqNumber(path, "action_probability", w.ActionProbability, 0, 1, true); err != nil {
 		return store.Decision{}, err
 	}
-	if err := reqNumber(path, "propensity", e.Propensity, 0, 1, false); err != nil {
+	if err := reqNumber(path, "propensity", w.Propensity, 0, 1, false); err != nil {
 		return store.Decision{}, err
 	}
-	if err := reqNumber(path, "clv", e.CLV, -1e12, 1e12, false); err != nil {
+	if err := reqNumber(path, "clv", w.CLV, -1e12, 1e12, false); err != nil {
 		return store.Decision{}, err
 	}
-	if err := optString(path, "tier", e.Tier); err != nil {
+	if err := optString(path, "tier", w.Tier); err != nil {
 		return store.Decision{}, err
 	}
-	if err := optString(path, "edge_id", e.EdgeID); err != nil {
+	if err := optString(path, "edge_id", w.EdgeID); err != nil {
 		return store.Decision{}, err
 	}
-	if len(e.Segments) > maxSegments {
+	if len(w.Segments) > maxSegments {
 		return store.Decision{}, fmt.Errorf("%s.segments: more than %d", path, maxSegments)
 	}
-	for i, sg := range e.Segments {
+	for i, sg := range w.Segments {
 		if sg == "" || len(sg) > maxIDLen {
 			return store.Decision{}, fmt.Errorf("%s.segments[%d]: must be 1 to %d bytes", path, i, maxIDLen)
 		}
 	}
-	return store.Decision{EventID: e.EventID, TS: ts, DecisionID: e.DecisionID, ShopperID: e.ShopperID,
-		Group: e.Group, Bundle: e.BundleID, Variant: e.Variant, Action: e.Action,
-		ActionProbability: e.ActionProbability, Propensity: e.Propensity, CLV: e.CLV,
-		Segments: e.Segments, Tier: e.Tier, Explored: e.Explored, EdgeID: e.EdgeID}, nil
+	return store.Decision{EventID: w.EventID, TS: ts, DecisionID: w.DecisionID, ShopperID: w.ShopperID,
+		Group: w.Group, Bundle: w.BundleID, Variant: w.Variant, Action: w.Action,
+		ActionProbability: w.ActionProbability, Propensity: w.Propensity, CLV: w.CLV,
+		Segments: w.Segments, Tier: w.Tier, Explored: w.Explored != nil && *w.Explored, EdgeID: w.EdgeID}, nil
 }
 
-func parseExposure(raw []byte, path string, now time.Time) (store.Exposure, error) {
-	var e ExposureEvent
-	if err := jsonx.Decode(raw, &e, path); err != nil {
+func (w *wireEvent) exposure(path string, now time.Time) (store.Exposure, error) {
+	if err := checkForeign(w, path, EventExposure); err != nil {
 		return store.Exposure{}, err
 	}
-	for _, f := range []struct{ name, v string }{{"event_id", e.EventID}, {"decision_id", e.DecisionID},
-		{"shopper_id", e.ShopperID}} {
+	for _, f := range []struct{ name, v string }{{"event_id", w.EventID}, {"decision_id", w.DecisionID},
+		{"shopper_id", w.ShopperID}} {
 		if err := reqString(path, f.name, f.v); err != nil {
 			return store.Exposure{}, err
 		}
 	}
-	ts, err := parseTS(path, e.TS, now)
+	ts, err := parseTS(path, w.TS, now)
 	if err != nil {
 		return store.Exposure{}, err
 	}
-	return store.Exposure{EventID: e.EventID, TS: ts, DecisionID: e.DecisionID, ShopperID: e.ShopperID}, nil
+	return store.Exposure{EventID: w.EventID, TS: ts, DecisionID: w.DecisionID, ShopperID: w.ShopperID}, nil
 }
 
-func parseConversion(raw []byte, path string, now time.Time) (store.Conversion, error) {
-	e := ConversionEvent{Revenue: nan, Margin: nan, DiscountCost: nan}
-	if err := jsonx.Decode(raw, &e, path); err != nil {
+func (w *wireEvent) conversion(path string, now time.Time) (store.Conversion, error) {
+	if err := checkForeign(w, path, EventConversion); err != nil {
 		return store.Conversion{}, err
 	}
-	for _, f := range []struct{ name, v string }{{"event_id", e.EventID}, {"shopper_id", e.ShopperID},
-		{"order_id", e.OrderID}} {
+	for _, f := range []struct{ name, v string }{{"event_id", w.EventID}, {"shopper_id", w.ShopperID},
+		{"order_id", w.OrderID}} {
 		if err := reqString(path, f.name, f.v); err != nil {
 			return store.Conversion{}, err
 		}
 	}
-	ts, err := parseTS(path, e.TS, now)
+	ts, err := parseTS(path, w.TS, now)
 	if err != nil {
 		return store.Conversion{}, err
 	}
-	if err := reqNumber(path, "revenue", e.Revenue, 0, 1e12, false); err != nil {
+	if err := reqNumber(path, "revenue", w.Revenue, 0, 1e12, false); err != nil {
 		return store.Conversion{}, err
 	}
-	if err := reqNumber(path, "margin", e.Margin, -1e12, 1e12, false); err != nil {
+	if err := reqNumber(path, "margin", w.Margin, -1e12, 1e12, false); err != nil {
 		return store.Conversion{}, err
 	}
-	if err := reqNumber(path, "discount_cost", e.DiscountCost, 0, 1e12, false); err != nil {
+	if err := reqNumber(path, "discount_cost", w.DiscountCost, 0, 1e12, false); err != nil {
 		return store.Conversion{}, err
 	}
-	return store.Conversion{EventID: e.EventID, TS: ts, ShopperID: e.ShopperID, OrderID: e.OrderID,
-		Revenue: e.Revenue, Margin: e.Margin, DiscountCost: e.DiscountCost}, nil
+	return store.Conversion{EventID: w.EventID, TS: ts, ShopperID: w.ShopperID, OrderID: w.OrderID,
+		Revenue: w.Revenue, Margin: w.Margin, DiscountCost: w.DiscountCost}, nil
 }
 
 // QuarantinedEvent is a rejected event as kept.

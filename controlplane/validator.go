@@ -141,11 +141,12 @@ func walkJSON(d *json.Decoder, path string) error {
 }
 
 // AssembleXGBoost builds a bundle from a template and an XGBoost JSON model:
-// the template is a bundle in the core's JSON authoring format whose
-// propensity.gbdt member is set to the model document as is (the core's
-// jsonform imports XGBoost JSON there). The template must be an object with a
-// "propensity" object; an existing propensity.gbdt is replaced. Keys keep
-// their template order except that the replaced member moves last.
+// the template is a bundle in the core's JSON authoring format, and the model
+// document (what XGBoost's save_model wrote) becomes its
+// propensity.gbdt.xgboost, as jsonform.ParseBundleWithModel does. Other
+// members of propensity.gbdt (blend, class) are kept; a model already in the
+// template is replaced. Keys keep their template order (a new member goes
+// last), so the result reads like the template.
 func AssembleXGBoost(template, model []byte) ([]byte, error) {
 	if !json.Valid(model) {
 		return nil, fmt.Errorf("xgboost: malformed JSON")
@@ -172,15 +173,23 @@ func AssembleXGBoost(template, model []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("template.propensity: %w", err)
 	}
+	gbdt, gorder := map[string]json.RawMessage{}, []string(nil)
+	if raw, had := prop["gbdt"]; had && string(raw) != "null" {
+		if gbdt, gorder, err = orderedObject(raw); err != nil {
+			return nil, fmt.Errorf("template.propensity.gbdt: %w", err)
+		}
+	} else if !had {
+		porder = append(porder, "gbdt")
+	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, model); err != nil {
 		return nil, fmt.Errorf("xgboost: %v", err)
 	}
-	if _, had := prop["gbdt"]; had {
-		porder = removeKey(porder, "gbdt")
+	if _, had := gbdt["xgboost"]; !had {
+		gorder = append(gorder, "xgboost")
 	}
-	prop["gbdt"] = compact.Bytes()
-	porder = append(porder, "gbdt")
+	gbdt["xgboost"] = compact.Bytes()
+	prop["gbdt"] = encodeOrdered(gbdt, gorder)
 	top["propensity"] = encodeOrdered(prop, porder)
 	return encodeOrdered(top, order), nil
 }
@@ -207,16 +216,6 @@ func orderedObject(data []byte) (map[string]json.RawMessage, []string, error) {
 		}
 	}
 	return m, order, nil
-}
-
-func removeKey(keys []string, k string) []string {
-	out := keys[:0]
-	for _, x := range keys {
-		if x != k {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func encodeOrdered(m map[string]json.RawMessage, order []string) []byte {

@@ -38,15 +38,19 @@ func TestStructuralValidator(t *testing.T) {
 }
 
 func TestAssembleXGBoost(t *testing.T) {
-	tmpl := `{"name":"t","propensity":{"features":["a"],"gbdt":{"old":true}},"actions":[]}`
+	tmpl := `{"name":"t","propensity":{"features":["a"],"gbdt":{"xgboost":{"old":true},"blend":0.5}},"actions":[]}`
 	model := `{"learner": {"objective": {"name": "binary:logistic"}}, "version": [2, 0, 0]}`
 	got, err := controlplane.AssembleXGBoost([]byte(tmpl), []byte(model))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"name":"t","propensity":{"features":["a"],"gbdt":{"learner":{"objective":{"name":"binary:logistic"}},"version":[2,0,0]}},"actions":[]}`
+	want := `{"name":"t","propensity":{"features":["a"],"gbdt":{"xgboost":{"learner":{"objective":{"name":"binary:logistic"}},"version":[2,0,0]},"blend":0.5}},"actions":[]}`
 	if string(got) != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	got, err = controlplane.AssembleXGBoost([]byte(`{"propensity":{}}`), []byte(model))
+	if err != nil || string(got) != `{"propensity":{"gbdt":{"xgboost":`+strings.ReplaceAll(strings.ReplaceAll(model, " ", ""), "\n", "")+`}}}` {
+		t.Fatalf("template without gbdt: %s, %v", got, err)
 	}
 	for _, c := range []struct{ name, tmpl, model, wantErr string }{
 		{"not a model", tmpl, `{"trees": []}`, "xgboost.learner: required"},

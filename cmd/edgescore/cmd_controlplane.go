@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/edgescore/edgescore/controlplane"
+	"github.com/edgescore/edgescore/controlplane/corevalidator"
 	"github.com/edgescore/edgescore/controlplane/httpapi"
 	"github.com/edgescore/edgescore/controlplane/store/sqlitestore"
 )
@@ -27,13 +28,57 @@ func init() {
 	})
 }
 
-// bundleValidator is the validator the registry runs on every upload.
-//
-// SEAM: this is the stand-in (strict JSON, required keys, no compilation, no
-// smoke scoring). When module/jsonform, module/bundle and host/ land, replace
-// this one line with the real validator (strict decode + encode + load into
-// the wasm module + score smoke contexts).
-var bundleValidator controlplane.BundleValidator = controlplane.StructuralValidator{}
+// newBundleValidator returns the validator the registry runs on every
+// upload: by default the core's (strict decode, compile, encode, smoke
+// contexts scored natively and in the wasm guest, which must agree).
+func newBundleValidator(ctx context.Context, kind, wasmPath string) (controlplane.BundleValidator, func(), error) {
+	switch kind {
+	case "wasm":
+		wasm, err := readGuest(wasmPath)
+		if err != nil {
+			return nil, nil, err
+		}
+		v, err := corevalidator.NewWasm(ctx, wasm)
+		if err != nil {
+			return nil, nil, err
+		}
+		return v, func() { v.Close(context.Background()) }, nil
+	case "native":
+		v, err := corevalidator.NewNative()
+		return v, func() {}, err
+	case "structural":
+		// The stand-in: strict JSON and required keys only; bundles it
+		// accepts are marked "structural (stand-in)" in the registry.
+		return controlplane.StructuralValidator{}, func() {}, nil
+	}
+	return nil, nil, fmt.Errorf("unknown -validator %q: want wasm, native or structural", kind)
+}
+
+// readGuest reads the wasm guest module: path, else $EDGESCORE_WASM, else
+// edgescore.wasm next to the executable, else out/edgescore.wasm.
+func readGuest(path string) ([]byte, error) {
+	paths := []string{path}
+	if path == "" {
+		paths = nil
+		if p := os.Getenv("EDGESCORE_WASM"); p != "" {
+			paths = append(paths, p)
+		}
+		if exe, err := os.Executable(); err == nil {
+			paths = append(paths, filepath.Join(filepath.Dir(exe), "edgescore.wasm"))
+		}
+		paths = append(paths, filepath.Join("out", "edgescore.wasm"))
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err == nil {
+			return data, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("guest module not found (tried %v): run `make wasm`, pass -wasm, or use -validator native", paths)
+}
 
 func runControlPlane(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("controlplane", flag.ContinueOnError)
@@ -49,6 +94,8 @@ func runControlPlane(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	staleAfter := fs.Duration("edge-stale-after", def.EdgeStaleAfter, "an edge silent for longer is reported stale")
 	rotate := fs.Bool("rotate-key", false, "retire the signing key, create a new one, and exit (run with the service stopped)")
 	accessLog := fs.Bool("access-log", false, "log every request")
+	validator := fs.String("validator", "wasm", "bundle validation: wasm (core + wasm guest smoke test), native (core only), structural (stand-in: JSON shape only)")
+	wasmPath := fs.String("wasm", "", "guest module for -validator wasm (default: $EDGESCORE_WASM, edgescore.wasm beside the binary, out/edgescore.wasm)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -70,6 +117,13 @@ func runControlPlane(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
+	bundleValidator, closeValidator, err := newBundleValidator(ctx, *validator, *wasmPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "controlplane:", err)
+		return 1
+	}
+	defer closeValidator()
 
 	signer, err := controlplane.LoadOrCreateSigner(*dataDir)
 	if err != nil {
@@ -117,7 +171,7 @@ func runControlPlane(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
 	log.Info("control plane listening", "addr", ln.Addr().String(), "data", *dataDir,
-		"key_id", signer.KeyID(), "validator", fmt.Sprintf("%T", bundleValidator))
+		"key_id", signer.KeyID(), "validator", *validator)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -41,8 +40,8 @@ func TestBadRequests(t *testing.T) {
 	tooBig := `[` + `"` + strings.Repeat("x", 70<<10) + `"]`
 	cases := []struct {
 		name, method, path, token, ct, body string
-		status                                 int
-		code, msg                              string
+		status                              int
+		code, msg                           string
 	}{
 		{"malformed JSON", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": 5`, 400, "invalid", "malformed JSON"},
 		{"wrong type", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": "5"}`, 400, "invalid", "body.percent: want number, got string"},
@@ -178,5 +177,4 @@ func TestTokenLifecycle(t *testing.T) {
 	if err := admin.RevokeToken(ctx, "nope"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("revoke unknown: %v", err)
 	}
-	fmt.Sprint()
 }

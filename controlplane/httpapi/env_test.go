@@ -161,7 +161,9 @@ func (e *env) snapshot() string {
 	return string(b)
 }
 
-func ts(d time.Duration) string { return time.Now().Add(-time.Hour).Add(d).UTC().Format(time.RFC3339Nano) }
+func ts(d time.Duration) string {
+	return time.Now().Add(-time.Hour).Add(d).UTC().Format(time.RFC3339Nano)
+}
 
 func decisionJSON(id, decision, shopper, bundle string) string {
 	return fmt.Sprintf(`{"event_id":%q,"type":"decision","ts":%q,"decision_id":%q,"shopper_id":%q,"group":"eu",`+

@@ -1,8 +1,3 @@
-// Package httpapi is the HTTP adapter of the control plane: gin routes that
-// authenticate, decode, call controlplane.Service, and encode. It holds no
-// logic of its own beyond HTTP semantics (status codes, ETags, caching
-// headers, server-sent events); the API is described in
-// controlplane/openapi.yaml, which this package serves at /openapi.yaml.
 package httpapi
 
 import (
@@ -171,7 +166,9 @@ func (a *api) fail(c *gin.Context, err error) {
 			if k.status == http.StatusForbidden {
 				c.Header("WWW-Authenticate", `Bearer realm="edgescore", error="insufficient_scope"`)
 			}
-			writeError(c, k.status, k.code, err.Error())
+			// The code already names the class: drop the sentinel's
+			// own text from the front of the message.
+			writeError(c, k.status, k.code, strings.TrimPrefix(err.Error(), k.err.Error()+": "))
 			return
 		}
 	}

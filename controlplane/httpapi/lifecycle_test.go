@@ -240,4 +240,3 @@ func weightsOf(r controlplane.Rollout) string {
 	}
 	return strings.Join(s, " ")
 }
-

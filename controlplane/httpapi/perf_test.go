@@ -243,3 +243,41 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkManifest304Handler is the same 304 path without sockets: the
+// handler's own cost (routing, bearer auth, ETag match), which bounds what
+// the server can answer per core.
+func BenchmarkManifest304Handler(b *testing.B) {
+	e := fanoutEnv(b)
+	p, err := e.svc.Manifest("eu")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := e.srv.Config.Handler
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		req, _ := http.NewRequest("GET", "/v1/groups/eu/manifest", nil)
+		req.Header.Set("Authorization", "Bearer "+e.edge)
+		req.Header.Set("If-None-Match", p.ETag)
+		w := &nullWriter{h: http.Header{}}
+		for pb.Next() {
+			clear(w.h)
+			h.ServeHTTP(w, req)
+			if w.status != http.StatusNotModified {
+				b.Errorf("status %d", w.status)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+type nullWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *nullWriter) Header() http.Header         { return w.h }
+func (w *nullWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *nullWriter) WriteHeader(s int)           { w.status = s }

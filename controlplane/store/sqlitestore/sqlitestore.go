@@ -1,12 +1,3 @@
-// Package sqlitestore implements store.Store on one embedded SQLite file with
-// a pure-Go driver (modernc.org/sqlite): no cgo, no server, one data file plus
-// its write-ahead log.
-//
-// Writes go through a pool of exactly one connection, so they queue in Go
-// instead of spinning on SQLite's busy handler; reads use a separate pool that
-// WAL mode lets run beside the writer. synchronous=NORMAL is the usual WAL
-// setting: a power loss may lose the last transactions but never corrupts the
-// file.
 package sqlitestore
 
 import (
@@ -36,7 +27,10 @@ type Options struct {
 type Store struct {
 	w, r *sql.DB
 
-	insDecision, insExposure, insConversion, insQuarantine *sql.Stmt
+	// Event inserts: one statement for a chunk of chunkRows rows and one
+	// for a single row (the remainder of a batch).
+	decisions, exposures, conversions rowInsert
+	insQuarantine                     *sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -84,21 +78,25 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 
 	s := &Store{w: w, r: r}
 	for _, p := range []struct {
-		dst **sql.Stmt
-		sql string
+		dst     *rowInsert
+		head    string
+		columns int
 	}{
-		{&s.insDecision, `INSERT OR IGNORE INTO decisions (event_id, ts, decision_id, shopper_id, grp, bundle,
-			variant, action, action_probability, propensity, clv, segments, tier, explored, edge_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&s.insExposure, `INSERT OR IGNORE INTO exposures (event_id, ts, decision_id, shopper_id) VALUES (?, ?, ?, ?)`},
-		{&s.insConversion, `INSERT OR IGNORE INTO conversions (event_id, ts, shopper_id, order_id, revenue, margin,
-			discount_cost) VALUES (?, ?, ?, ?, ?, ?, ?)`},
-		{&s.insQuarantine, `INSERT INTO quarantine (received_at, idx, event_id, reason, raw) VALUES (?, ?, ?, ?, ?)`},
+		{&s.decisions, `INSERT OR IGNORE INTO decisions (event_id, ts, decision_id, shopper_id, grp, bundle,
+			variant, action, action_probability, propensity, clv, segments, tier, explored, edge_id) VALUES `, 15},
+		{&s.exposures, `INSERT OR IGNORE INTO exposures (event_id, ts, decision_id, shopper_id) VALUES `, 4},
+		{&s.conversions, `INSERT OR IGNORE INTO conversions (event_id, ts, shopper_id, order_id, revenue, margin,
+			discount_cost) VALUES `, 7},
 	} {
-		if *p.dst, err = w.PrepareContext(ctx, p.sql); err != nil {
+		if *p.dst, err = prepareRowInsert(ctx, w, p.head, p.columns); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("open %s: prepare: %w", path, err)
 		}
+	}
+	if s.insQuarantine, err = w.PrepareContext(ctx, `INSERT INTO quarantine (received_at, idx, event_id, reason, raw)
+		VALUES (?, ?, ?, ?, ?)`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: prepare: %w", path, err)
 	}
 	return s, nil
 }
