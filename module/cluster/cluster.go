@@ -91,12 +91,12 @@ func (m *Model) Nearest(x []float32) (int, float64) {
 		if v != v {
 			v = 0
 		} else {
-			v = (v - m.mean[j]) * m.invScale[j]
+			v = float64((v - m.mean[j]) * m.invScale[j])
 		}
 		row := m.cent[j*k : j*k+k]
 		for c := range dd {
 			t := v - row[c]
-			dd[c] += t * t
+			dd[c] += float64(t * t)
 		}
 	}
 	best := 0

@@ -1,6 +1,10 @@
 package gbdt
 
-import "math"
+import (
+	"math"
+
+	"github.com/edgescore/edgescore/module/internal/fmath"
+)
 
 // NewInput returns scratch space for scoring one row at a time.
 func (e *Ensemble) NewInput() *Input {
@@ -129,7 +133,7 @@ func (e *Ensemble) Transform(margins, out []float32) {
 		}
 		var sum float64
 		for i, m := range margins {
-			v := math.Exp(float64(m - mx))
+			v := fmath.Exp(float64(m - mx))
 			out[i] = float32(v)
 			sum += v
 		}
@@ -143,7 +147,7 @@ func (e *Ensemble) Transform(margins, out []float32) {
 
 // Sigmoid32 is the logistic function at float32 precision.
 func Sigmoid32(m float32) float32 {
-	return float32(1 / (1 + math.Exp(-float64(m))))
+	return float32(1 / (1 + fmath.Exp(-float64(m))))
 }
 
 // Objective, NumClass, NumFeature, NumTrees, Depth and FeatureNames describe

@@ -10,6 +10,8 @@ package linear
 
 import (
 	"math"
+
+	"github.com/edgescore/edgescore/module/internal/fmath"
 	"strconv"
 )
 
@@ -62,17 +64,19 @@ func (m *Model) Logit(x []float32) float64 {
 	var s0, s1, s2, s3, s4, s5, s6, s7 float64
 	i := 0
 	for ; i+8 <= len(w); i += 8 {
-		s0 += w[i] * val(x[i])
-		s1 += w[i+1] * val(x[i+1])
-		s2 += w[i+2] * val(x[i+2])
-		s3 += w[i+3] * val(x[i+3])
-		s4 += w[i+4] * val(x[i+4])
-		s5 += w[i+5] * val(x[i+5])
-		s6 += w[i+6] * val(x[i+6])
-		s7 += w[i+7] * val(x[i+7])
+		// float64(…) is a rounding point: no multiply-add fusion on any
+		// platform, so every host sums the same bits.
+		s0 += float64(w[i] * val(x[i]))
+		s1 += float64(w[i+1] * val(x[i+1]))
+		s2 += float64(w[i+2] * val(x[i+2]))
+		s3 += float64(w[i+3] * val(x[i+3]))
+		s4 += float64(w[i+4] * val(x[i+4]))
+		s5 += float64(w[i+5] * val(x[i+5]))
+		s6 += float64(w[i+6] * val(x[i+6]))
+		s7 += float64(w[i+7] * val(x[i+7]))
 	}
 	for ; i < len(w); i++ {
-		s0 += w[i] * val(x[i])
+		s0 += float64(w[i] * val(x[i]))
 	}
 	return m.intercept + (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)))
 }
@@ -88,9 +92,9 @@ func val(v float32) float64 {
 // Sigmoid is the logistic function, stable for large |z|.
 func Sigmoid(z float64) float64 {
 	if z >= 0 {
-		return 1 / (1 + math.Exp(-z))
+		return 1 / (1 + fmath.Exp(-z))
 	}
-	e := math.Exp(z)
+	e := fmath.Exp(z)
 	return e / (1 + e)
 }
 
@@ -102,5 +106,5 @@ func Logit(p float64) float64 {
 	} else if p > 1-eps {
 		p = 1 - eps
 	}
-	return math.Log(p / (1 - p))
+	return fmath.Log(p / (1 - p))
 }

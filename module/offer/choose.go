@@ -3,6 +3,8 @@ package offer
 import (
 	"math"
 
+	"github.com/edgescore/edgescore/module/internal/fmath"
+
 	"github.com/edgescore/edgescore/module/shopper"
 )
 
@@ -65,7 +67,7 @@ func Haversine(lat1, lon1, lat2, lon2 float64) float64 {
 	dlon := (lon2 - lon1) * rad
 	s1 := math.Sin(dlat / 2)
 	s2 := math.Sin(dlon / 2)
-	a := s1*s1 + math.Cos(lat1*rad)*math.Cos(lat2*rad)*s2*s2
+	a := float64(s1*s1) + float64(math.Cos(lat1*rad)*math.Cos(lat2*rad)*s2*s2)
 	return 2 * r * math.Asin(math.Sqrt(math.Min(1, a)))
 }
 
@@ -139,7 +141,7 @@ func (c *Catalog) Choose(r *Request, out *Choice) {
 	var profit, buy [MaxOffers + 1]float64
 	base := 0.0
 	if r.P0 > 0 && r.P0 < 1 {
-		base = math.Log(r.P0 / (1 - r.P0))
+		base = fmath.Log(r.P0 / (1 - r.P0))
 	} else if r.P0 >= 1 {
 		base = 40
 	} else {
@@ -163,8 +165,8 @@ func (c *Catalog) Choose(r *Request, out *Choice) {
 					break
 				}
 			}
-			p := 1 / (1 + math.Exp(-(base + lift)))
-			profit[i] = p*(r.Basket*(r.Margin-a.discount)-a.costOnPurchase) - a.costPerExposure
+			p := 1 / (1 + fmath.Exp(-(base + lift)))
+			profit[i] = float64(p*(float64(r.Basket*(r.Margin-a.discount))-a.costOnPurchase)) - a.costPerExposure
 			buy[i] = p
 			eligible[n] = uint8(i)
 			n++
