@@ -266,7 +266,7 @@ func Decode(data []byte) (*Spec, error) {
 	r := &reader{b: body, off: headerSize}
 	s := decodeSpec(r)
 	if r.err == nil && r.off != len(body) {
-		r.fail("", strconv.Itoa(len(body)-r.off)+" unexpected bytes after the bundle")
+		r.fail("", "", strconv.Itoa(len(body)-r.off)+" unexpected bytes after the bundle")
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -285,165 +285,165 @@ func Load(data []byte) (*Bundle, error) {
 
 func decodeSpec(r *reader) *Spec {
 	s := &Spec{}
-	s.Format = r.int("format")
-	s.ID = r.str("id")
-	nf := r.count("features", feature.MaxFeatures, 4)
+	s.Format = r.int("format", "")
+	s.ID = r.str("id", "")
+	nf := r.count("features", "", feature.MaxFeatures, 4)
 	if nf > 0 {
 		s.Features = make([]feature.Def, nf)
 	}
 	for i := range s.Features {
 		at := "features[" + strconv.Itoa(i) + "]"
 		f := &s.Features[i]
-		f.Name = r.str(at + ".name")
-		f.Field = r.str(at + ".field")
-		f.Key = r.str(at + ".key")
-		nt := r.count(at+".transforms", 16, 40)
+		f.Name = r.str(at, ".name")
+		f.Field = r.str(at, ".field")
+		f.Key = r.str(at, ".key")
+		nt := r.count(at, ".transforms", 16, 40)
 		if nt > 0 {
 			f.Transforms = make([]feature.Transform, nt)
 		}
 		for k := range f.Transforms {
 			tat := at + ".transforms[" + strconv.Itoa(k) + "]"
 			t := &f.Transforms[k]
-			t.Op = r.str(tat + ".op")
-			t.Min = r.f64(tat + ".min")
-			t.Max = r.f64(tat + ".max")
-			t.Mean = r.f64(tat + ".mean")
-			t.Std = r.f64(tat + ".std")
-			t.Value = r.str(tat + ".value")
-			t.Buckets = r.int(tat + ".buckets")
-			t.Period = r.f64(tat + ".period")
+			t.Op = r.str(tat, ".op")
+			t.Min = r.f64(tat, ".min")
+			t.Max = r.f64(tat, ".max")
+			t.Mean = r.f64(tat, ".mean")
+			t.Std = r.f64(tat, ".std")
+			t.Value = r.str(tat, ".value")
+			t.Buckets = r.int(tat, ".buckets")
+			t.Period = r.f64(tat, ".period")
 		}
 	}
-	if r.boolean("propensity.logistic") {
+	if r.boolean("propensity.logistic", "") {
 		l := &Logistic{}
-		l.Intercept = r.f64("propensity.logistic.intercept")
-		n := r.count("propensity.logistic.weights", feature.MaxFeatures, 9)
+		l.Intercept = r.f64("propensity.logistic.intercept", "")
+		n := r.count("propensity.logistic.weights", "", feature.MaxFeatures, 9)
 		l.Weights = make(map[string]float64, n)
 		for i := 0; i < n; i++ {
-			k := r.str("propensity.logistic.weights")
+			k := r.str("propensity.logistic.weights", "")
 			if _, dup := l.Weights[k]; dup && r.err == nil {
-				r.fail("propensity.logistic.weights."+k, "duplicate weight")
+				r.fail("propensity.logistic.weights.", k, "duplicate weight")
 			}
-			l.Weights[k] = r.f64("propensity.logistic.weights." + k)
+			l.Weights[k] = r.f64("propensity.logistic.weights.", k)
 		}
-		l.Blend = r.f64("propensity.logistic.blend")
+		l.Blend = r.f64("propensity.logistic.blend", "")
 		s.Propensity.Logistic = l
 	}
-	if r.boolean("propensity.gbdt") {
+	if r.boolean("propensity.gbdt", "") {
 		g := &GBDT{Model: decodeTrees(r)}
-		g.Class = r.int("propensity.gbdt.class")
-		g.Blend = r.f64("propensity.gbdt.blend")
+		g.Class = r.int("propensity.gbdt.class", "")
+		g.Blend = r.f64("propensity.gbdt.blend", "")
 		s.Propensity.GBDT = g
 	}
-	if r.boolean("lifetime") {
+	if r.boolean("lifetime", "") {
 		l := &Lifetime{}
 		for _, p := range []*float64{&l.R, &l.Alpha, &l.A, &l.B, &l.P, &l.Q, &l.Gamma, &l.PeriodDays, &l.Horizon} {
-			*p = r.f64("lifetime")
+			*p = r.f64("lifetime", "")
 		}
-		l.Steps = r.int("lifetime.steps")
-		l.DiscountRate = r.f64("lifetime.discount_rate")
-		l.Margin = r.f64("lifetime.margin")
+		l.Steps = r.int("lifetime.steps", "")
+		l.DiscountRate = r.f64("lifetime.discount_rate", "")
+		l.Margin = r.f64("lifetime.margin", "")
 		s.Lifetime = l
 	}
 	s.Tiers = decodeRules(r, "tiers", MaxTiers)
-	if r.boolean("clusters") {
+	if r.boolean("clusters", "") {
 		c := &Clusters{}
-		c.Names = r.strs("clusters.names", 64)
-		c.Features = r.strs("clusters.features", 64)
-		c.Mean = r.f64s("clusters.mean", 64)
-		c.Scale = r.f64s("clusters.scale", 64)
-		k := r.count("clusters.centroids", 64, 1)
+		c.Names = r.strs("clusters.names", "", 64)
+		c.Features = r.strs("clusters.features", "", 64)
+		c.Mean = r.f64s("clusters.mean", "", 64)
+		c.Scale = r.f64s("clusters.scale", "", 64)
+		k := r.count("clusters.centroids", "", 64, 1)
 		if k > 0 {
 			c.Centroids = make([][]float64, k)
 		}
 		for i := range c.Centroids {
-			c.Centroids[i] = r.f64s("clusters.centroids["+strconv.Itoa(i)+"]", 64)
+			c.Centroids[i] = r.f64s("clusters.centroids", "["+strconv.Itoa(i)+"]", 64)
 		}
 		s.Clusters = c
 	}
 	s.Segments = decodeRules(r, "segments", MaxSegments)
-	s.Economics.MarginRate = r.f64("economics.margin_rate")
-	nm := r.count("economics.category_margins", 4096, 9)
+	s.Economics.MarginRate = r.f64("economics.margin_rate", "")
+	nm := r.count("economics.category_margins", "", 4096, 9)
 	if nm > 0 {
 		s.Economics.CategoryMargins = make(map[string]float64, nm)
 	}
 	for i := 0; i < nm; i++ {
-		k := r.str("economics.category_margins")
-		s.Economics.CategoryMargins[k] = r.f64("economics.category_margins." + k)
+		k := r.str("economics.category_margins", "")
+		s.Economics.CategoryMargins[k] = r.f64("economics.category_margins.", k)
 	}
-	s.Economics.DefaultBasket = r.f64("economics.default_basket")
-	s.Policy.Epsilon = r.f64("policy.epsilon")
-	s.Policy.SureBuyer = r.f64("policy.sure_buyer")
-	no := r.count("offers", offer.MaxOffers, 50)
+	s.Economics.DefaultBasket = r.f64("economics.default_basket", "")
+	s.Policy.Epsilon = r.f64("policy.epsilon", "")
+	s.Policy.SureBuyer = r.f64("policy.sure_buyer", "")
+	no := r.count("offers", "", offer.MaxOffers, 50)
 	if no > 0 {
 		s.Offers = make([]offer.Def, no)
 	}
 	for i := range s.Offers {
 		at := "offers[" + strconv.Itoa(i) + "]"
 		o := &s.Offers[i]
-		o.ID = r.str(at + ".id")
-		o.Kind = r.str(at + ".kind")
-		o.Discount = r.f64(at + ".discount")
-		o.CostOnPurchase = r.f64(at + ".cost_on_purchase")
-		o.CostPerExposure = r.f64(at + ".cost_per_exposure")
-		o.Lift = r.f64(at + ".lift")
-		nl := r.count(at+".segment_lifts", 64, 9)
+		o.ID = r.str(at, ".id")
+		o.Kind = r.str(at, ".kind")
+		o.Discount = r.f64(at, ".discount")
+		o.CostOnPurchase = r.f64(at, ".cost_on_purchase")
+		o.CostPerExposure = r.f64(at, ".cost_per_exposure")
+		o.Lift = r.f64(at, ".lift")
+		nl := r.count(at, ".segment_lifts", 64, 9)
 		if nl > 0 {
 			o.SegmentLifts = make([]offer.SegmentLift, nl)
 		}
 		for k := range o.SegmentLifts {
-			o.SegmentLifts[k].Segment = r.str(at + ".segment_lifts")
-			o.SegmentLifts[k].Lift = r.f64(at + ".segment_lifts")
+			o.SegmentLifts[k].Segment = r.str(at, ".segment_lifts")
+			o.SegmentLifts[k].Lift = r.f64(at, ".segment_lifts")
 		}
 		e := &o.Eligible
-		e.Segments = r.strs(at+".eligible.segments", 256)
-		e.Categories = r.strs(at+".eligible.categories", 4096)
-		e.MinCart = r.f64(at + ".eligible.min_cart")
-		e.Channels = r.strs(at+".eligible.channels", 16)
-		e.Regions = r.strs(at+".eligible.regions", 4096)
-		e.RequiresStock = r.boolean(at + ".eligible.requires_stock")
-		e.StoreRadiusKM = r.f64(at + ".eligible.store_radius_km")
+		e.Segments = r.strs(at, ".eligible.segments", 256)
+		e.Categories = r.strs(at, ".eligible.categories", 4096)
+		e.MinCart = r.f64(at, ".eligible.min_cart")
+		e.Channels = r.strs(at, ".eligible.channels", 16)
+		e.Regions = r.strs(at, ".eligible.regions", 4096)
+		e.RequiresStock = r.boolean(at, ".eligible.requires_stock")
+		e.StoreRadiusKM = r.f64(at, ".eligible.store_radius_km")
 	}
-	ns := r.count("inventory.stores", 1<<16, 18)
+	ns := r.count("inventory.stores", "", 1<<16, 18)
 	if ns > 0 {
 		s.Inventory.Stores = make([]offer.Store, ns)
 	}
 	for i := range s.Inventory.Stores {
 		st := &s.Inventory.Stores[i]
 		at := "inventory.stores[" + strconv.Itoa(i) + "]"
-		st.ID = r.str(at + ".id")
-		st.Region = r.str(at + ".region")
-		st.Lat = r.f64(at + ".lat")
-		st.Lon = r.f64(at + ".lon")
+		st.ID = r.str(at, ".id")
+		st.Region = r.str(at, ".region")
+		st.Lat = r.f64(at, ".lat")
+		st.Lon = r.f64(at, ".lon")
 	}
-	nk := r.count("inventory.stock", 1<<20, 12)
+	nk := r.count("inventory.stock", "", 1<<20, 12)
 	if nk > 0 {
 		s.Inventory.Stock = make([]offer.StockEntry, nk)
 	}
 	for i := range s.Inventory.Stock {
 		e := &s.Inventory.Stock[i]
 		at := "inventory.stock[" + strconv.Itoa(i) + "]"
-		e.SKU = r.str(at + ".sku")
-		e.Category = r.str(at + ".category")
-		e.Store = r.str(at + ".store")
-		e.Region = r.str(at + ".region")
-		e.Qty = r.f64(at + ".qty")
+		e.SKU = r.str(at, ".sku")
+		e.Category = r.str(at, ".category")
+		e.Store = r.str(at, ".store")
+		e.Region = r.str(at, ".region")
+		e.Qty = r.f64(at, ".qty")
 	}
-	if r.boolean("experiment") {
+	if r.boolean("experiment", "") {
 		e := &Experiment{}
-		e.Salt = r.str("experiment.salt")
-		nv := r.count("experiment.variants", MaxVariants, 11)
+		e.Salt = r.str("experiment.salt", "")
+		nv := r.count("experiment.variants", "", MaxVariants, 11)
 		if nv > 0 {
 			e.Variants = make([]Variant, nv)
 		}
 		for i := range e.Variants {
 			at := "experiment.variants[" + strconv.Itoa(i) + "]"
 			v := &e.Variants[i]
-			v.Name = r.str(at + ".name")
-			v.Weight = r.f64(at + ".weight")
-			v.Holdout = r.boolean(at + ".holdout")
-			if r.boolean(at + ".epsilon") {
-				eps := r.f64(at + ".epsilon")
+			v.Name = r.str(at, ".name")
+			v.Weight = r.f64(at, ".weight")
+			v.Holdout = r.boolean(at, ".holdout")
+			if r.boolean(at, ".epsilon") {
+				eps := r.f64(at, ".epsilon")
 				v.Epsilon = &eps
 			}
 		}
@@ -453,15 +453,15 @@ func decodeSpec(r *reader) *Spec {
 }
 
 func decodeRules(r *reader, path string, limit int) []Rule {
-	n := r.count(path, limit, 2)
+	n := r.count(path, "", limit, 2)
 	if n == 0 {
 		return nil
 	}
 	out := make([]Rule, n)
 	for i := range out {
 		at := path + "[" + strconv.Itoa(i) + "]"
-		out[i].Name = r.str(at + ".name")
-		out[i].When = r.str(at + ".when")
+		out[i].Name = r.str(at, ".name")
+		out[i].When = r.str(at, ".when")
 	}
 	return out
 }
@@ -469,48 +469,48 @@ func decodeRules(r *reader, path string, limit int) []Rule {
 func decodeTrees(r *reader) *gbdt.Spec {
 	const at = "propensity.gbdt.xgboost"
 	m := &gbdt.Spec{}
-	m.Objective = gbdt.Objective(r.u8(at + ".objective"))
-	m.NumClass = r.int(at + ".num_class")
-	m.NumFeature = r.int(at + ".num_feature")
-	nb := r.count(at+".base_margin", gbdt.MaxClasses, 4)
+	m.Objective = gbdt.Objective(r.u8(at, ".objective"))
+	m.NumClass = r.int(at, ".num_class")
+	m.NumFeature = r.int(at, ".num_feature")
+	nb := r.count(at, ".base_margin", gbdt.MaxClasses, 4)
 	if nb > 0 {
 		m.BaseMargin = make([]float32, nb)
 	}
 	for i := range m.BaseMargin {
-		m.BaseMargin[i] = r.f32(at + ".base_margin")
+		m.BaseMargin[i] = r.f32(at, ".base_margin")
 	}
-	m.FeatureNames = r.strs(at+".feature_names", gbdt.MaxFeatures)
-	nt := r.count(at+".trees", gbdt.MaxTrees, 2)
+	m.FeatureNames = r.strs(at, ".feature_names", gbdt.MaxFeatures)
+	nt := r.count(at, ".trees", gbdt.MaxTrees, 2)
 	if nt > 0 {
 		m.Trees = make([]gbdt.Tree, nt)
 	}
 	for t := range m.Trees {
 		tat := at + ".trees[" + strconv.Itoa(t) + "]"
 		tr := &m.Trees[t]
-		tr.Group = r.int(tat + ".group")
-		nn := r.count(tat+".nodes", 1<<(gbdt.MaxDepth+1), 9)
+		tr.Group = r.int(tat, ".group")
+		nn := r.count(tat, ".nodes", 1<<(gbdt.MaxDepth+1), 9)
 		if nn > 0 {
 			tr.Nodes = make([]gbdt.Node, nn)
 		}
 		for i := range tr.Nodes {
 			n := &tr.Nodes[i]
-			flags := r.u8(tat + ".nodes")
+			flags := r.u8(tat, ".nodes")
 			if flags&^(nodeLeaf|nodeDefaultLeft) != 0 {
 				r.off--
-				r.fail(tat+".nodes["+strconv.Itoa(i)+"]", "unknown node flags")
+				r.fail(tat, ".nodes["+strconv.Itoa(i)+"]", "unknown node flags")
 			}
 			if flags&nodeLeaf != 0 {
 				n.Left, n.Right = -1, -1
-				n.Value = r.f32(tat + ".nodes")
-				n.Cover = r.f32(tat + ".nodes")
+				n.Value = r.f32(tat, ".nodes")
+				n.Cover = r.f32(tat, ".nodes")
 				continue
 			}
 			n.DefaultLeft = flags&nodeDefaultLeft != 0
-			n.Feature = int32(clampIdx(r.uvarint(tat + ".nodes")))
-			n.Threshold = r.f32(tat + ".nodes")
-			n.Left = int32(clampIdx(r.uvarint(tat + ".nodes")))
-			n.Right = int32(clampIdx(r.uvarint(tat + ".nodes")))
-			n.Cover = r.f32(tat + ".nodes")
+			n.Feature = int32(clampIdx(r.uvarint(tat, ".nodes")))
+			n.Threshold = r.f32(tat, ".nodes")
+			n.Left = int32(clampIdx(r.uvarint(tat, ".nodes")))
+			n.Right = int32(clampIdx(r.uvarint(tat, ".nodes")))
+			n.Cover = r.f32(tat, ".nodes")
 		}
 		if r.err != nil {
 			return m

@@ -49,25 +49,27 @@ type reader struct {
 	err *Error
 }
 
-func (r *reader) fail(path, msg string) {
+// fail records the first error. The path comes in two parts, joined only
+// here: decoding a valid bundle builds no path strings.
+func (r *reader) fail(at, field, msg string) {
 	if r.err == nil {
-		r.err = &Error{Path: path, Offset: r.off, Msg: msg}
+		r.err = &Error{Path: at + field, Offset: r.off, Msg: msg}
 	}
 }
 
-func (r *reader) need(n int, path string) bool {
+func (r *reader) need(n int, at, field string) bool {
 	if r.err != nil {
 		return false
 	}
 	if n < 0 || len(r.b)-r.off < n {
-		r.fail(path, "truncated")
+		r.fail(at, field, "truncated")
 		return false
 	}
 	return true
 }
 
-func (r *reader) u8(path string) uint8 {
-	if !r.need(1, path) {
+func (r *reader) u8(at, field string) uint8 {
+	if !r.need(1, at, field) {
 		return 0
 	}
 	v := r.b[r.off]
@@ -75,48 +77,48 @@ func (r *reader) u8(path string) uint8 {
 	return v
 }
 
-func (r *reader) boolean(path string) bool {
-	v := r.u8(path)
+func (r *reader) boolean(at, field string) bool {
+	v := r.u8(at, field)
 	if v > 1 {
 		r.off--
-		r.fail(path, "boolean byte "+strconv.Itoa(int(v))+" is neither 0 nor 1")
+		r.fail(at, field, "boolean byte "+strconv.Itoa(int(v))+" is neither 0 nor 1")
 		return false
 	}
 	return v == 1
 }
 
-func (r *reader) uvarint(path string) uint64 {
+func (r *reader) uvarint(at, field string) uint64 {
 	if r.err != nil {
 		return 0
 	}
 	v, n := binary.Uvarint(r.b[r.off:])
 	if n <= 0 {
-		r.fail(path, "bad varint")
+		r.fail(at, field, "bad varint")
 		return 0
 	}
 	r.off += n
 	return v
 }
 
-func (r *reader) int(path string) int {
+func (r *reader) int(at, field string) int {
 	if r.err != nil {
 		return 0
 	}
 	v, n := binary.Varint(r.b[r.off:])
 	if n <= 0 {
-		r.fail(path, "bad varint")
+		r.fail(at, field, "bad varint")
 		return 0
 	}
 	if v > math.MaxInt32 || v < math.MinInt32 {
-		r.fail(path, "integer out of range")
+		r.fail(at, field, "integer out of range")
 		return 0
 	}
 	r.off += n
 	return int(v)
 }
 
-func (r *reader) f64(path string) float64 {
-	if !r.need(8, path) {
+func (r *reader) f64(at, field string) float64 {
+	if !r.need(8, at, field) {
 		return 0
 	}
 	v := math.Float64frombits(binary.LittleEndian.Uint64(r.b[r.off:]))
@@ -124,8 +126,8 @@ func (r *reader) f64(path string) float64 {
 	return v
 }
 
-func (r *reader) f32(path string) float32 {
-	if !r.need(4, path) {
+func (r *reader) f32(at, field string) float32 {
+	if !r.need(4, at, field) {
 		return 0
 	}
 	v := math.Float32frombits(binary.LittleEndian.Uint32(r.b[r.off:]))
@@ -136,59 +138,59 @@ func (r *reader) f32(path string) float32 {
 // count reads an element count and bounds it by limit and by the bytes
 // left (every element takes at least minSize bytes), so a corrupted count
 // cannot make the decoder allocate gigabytes or loop for long.
-func (r *reader) count(path string, limit, minSize int) int {
-	at := r.off
-	v := r.uvarint(path)
+func (r *reader) count(at, field string, limit, minSize int) int {
+	start := r.off
+	v := r.uvarint(at, field)
 	if r.err != nil {
 		return 0
 	}
 	if v > uint64(limit) {
-		r.off = at
-		r.fail(path, "count "+strconv.FormatUint(v, 10)+" exceeds the limit "+strconv.Itoa(limit))
+		r.off = start
+		r.fail(at, field, "count "+strconv.FormatUint(v, 10)+" exceeds the limit "+strconv.Itoa(limit))
 		return 0
 	}
 	if v*uint64(minSize) > uint64(len(r.b)-r.off) {
-		r.off = at
-		r.fail(path, "count "+strconv.FormatUint(v, 10)+" is larger than the bytes left")
+		r.off = start
+		r.fail(at, field, "count "+strconv.FormatUint(v, 10)+" is larger than the bytes left")
 		return 0
 	}
 	return int(v)
 }
 
-func (r *reader) str(path string) string {
-	n := r.count(path, 1<<20, 1)
-	if !r.need(n, path) {
+func (r *reader) str(at, field string) string {
+	n := r.count(at, field, 1<<20, 1)
+	if !r.need(n, at, field) {
 		return ""
 	}
 	s := r.b[r.off : r.off+n]
 	if !utf8.Valid(s) {
-		r.fail(path, "string is not valid UTF-8")
+		r.fail(at, field, "string is not valid UTF-8")
 		return ""
 	}
 	r.off += n
 	return string(s)
 }
 
-func (r *reader) strs(path string, limit int) []string {
-	n := r.count(path, limit, 1)
+func (r *reader) strs(at, field string, limit int) []string {
+	n := r.count(at, field, limit, 1)
 	if n == 0 {
 		return nil
 	}
 	out := make([]string, n)
 	for i := range out {
-		out[i] = r.str(path + "[" + strconv.Itoa(i) + "]")
+		out[i] = r.str(at, field)
 	}
 	return out
 }
 
-func (r *reader) f64s(path string, limit int) []float64 {
-	n := r.count(path, limit, 8)
+func (r *reader) f64s(at, field string, limit int) []float64 {
+	n := r.count(at, field, limit, 8)
 	if n == 0 {
 		return nil
 	}
 	out := make([]float64, n)
 	for i := range out {
-		out[i] = r.f64(path)
+		out[i] = r.f64(at, field)
 	}
 	return out
 }
