@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"encoding/binary"
-	"hash/crc32"
 	"math"
 	"slices"
 	"strconv"
@@ -30,8 +29,6 @@ const (
 	MaxEncodedSize = 64 << 20
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
 // Encode writes the binary encoding of s. The trees must already be imported
 // (Propensity.GBDT.Model set). Encode does not validate: Compile does.
 func Encode(s *Spec) ([]byte, error) {
@@ -46,7 +43,7 @@ func Encode(s *Spec) ([]byte, error) {
 		return nil, errf("", "encoded bundle of "+strconv.Itoa(len(w.b))+" bytes exceeds "+strconv.Itoa(MaxEncodedSize))
 	}
 	binary.LittleEndian.PutUint32(w.b[6:], uint32(n))
-	return binary.LittleEndian.AppendUint32(w.b, crc32.Checksum(w.b, castagnoli)), nil
+	return binary.LittleEndian.AppendUint32(w.b, checksum(w.b)), nil
 }
 
 func encodeSpec(w *writer, s *Spec) error {
@@ -260,7 +257,7 @@ func Decode(data []byte) (*Spec, error) {
 	}
 	body := data[:len(data)-4]
 	want := binary.LittleEndian.Uint32(data[len(data)-4:])
-	if got := crc32.Checksum(body, castagnoli); got != want {
+	if got := checksum(body); got != want {
 		return nil, &Error{Offset: len(data) - 4, Msg: "checksum mismatch", Err: ErrChecksum}
 	}
 	r := &reader{b: body, off: headerSize}

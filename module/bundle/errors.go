@@ -59,26 +59,22 @@ func wrap(prefix string, err error) *Error {
 	return &Error{Path: path, Offset: -1, Msg: msg, Err: err}
 }
 
-// splitPath takes a component error apart into its relative path and message.
+// splitPath takes a component error apart into its relative path and
+// message. The components return their error types unwrapped, so a type
+// switch suffices — errors.As would link reflection into the wasm guest
+// (65 KB of its 2 MB budget).
 func splitPath(err error) (string, string) {
-	var (
-		fe *feature.Error
-		le *linear.Error
-		ce *cluster.Error
-		oe *offer.Error
-		te *ltv.FieldError
-	)
-	switch {
-	case errors.As(err, &fe):
-		return fe.Path, fe.Msg
-	case errors.As(err, &le):
-		return le.Path, le.Msg
-	case errors.As(err, &ce):
-		return ce.Path, ce.Msg
-	case errors.As(err, &oe):
-		return oe.Path, oe.Msg
-	case errors.As(err, &te):
-		return te.Field, te.Msg
+	switch e := err.(type) {
+	case *feature.Error:
+		return e.Path, e.Msg
+	case *linear.Error:
+		return e.Path, e.Msg
+	case *cluster.Error:
+		return e.Path, e.Msg
+	case *offer.Error:
+		return e.Path, e.Msg
+	case *ltv.FieldError:
+		return e.Field, e.Msg
 	}
 	return "", err.Error()
 }

@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"encoding/binary"
-	"hash/crc32"
 )
 
 // HeaderSize is exported for the external tests.
@@ -13,6 +12,6 @@ const HeaderSize = headerSize
 func Reseal(b []byte) []byte {
 	body := b[:len(b)-4]
 	binary.LittleEndian.PutUint32(body[6:], uint32(len(body)-headerSize))
-	binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.Checksum(body, castagnoli))
+	binary.LittleEndian.PutUint32(b[len(b)-4:], checksum(body))
 	return b
 }
