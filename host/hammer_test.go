@@ -19,7 +19,7 @@ import (
 // TestHammer runs everything at once, under -race in CI: many goroutines
 // deciding, bundles swapped (and a bad one rejected) all the time, calls
 // that trap and calls that spin until their deadline. Every ordinary
-// decision must succeed and be exactly its bundle's native decision; every
+// decision must succeed and be exactly its bundle's decision; every
 // trap must be ErrTrap and every spin DeadlineExceeded; the pool must end
 // with all its instances.
 func TestHammer(t *testing.T) {
@@ -27,14 +27,11 @@ func TestHammer(t *testing.T) {
 	const size = 3
 	p := newPool(t, guesttest.DebugModule(t), host.WithSize(size))
 	bundles := [][]byte{testbundle.Small(t, "hammer@A", -0.5), testbundle.Small(t, "hammer@B", 0.5)}
-	nats := map[uint32]*native{}
-	for _, b := range bundles {
-		nats[abi.BundleCRC(b)] = newNative(t, b)
-	}
+	cs := contexts(t)
+	want := expected(t, guesttest.Module(t), cs, bundles...)
 	if _, err := p.LoadBundle(ctx, bundles[0]); err != nil {
 		t.Fatal(err)
 	}
-	cs := contexts(t)
 	iters := 400
 	if testing.Short() {
 		iters = 60
@@ -75,13 +72,13 @@ func TestHammer(t *testing.T) {
 					}
 					interrupted.Add(1)
 				default:
-					c := cs[(g*iters+i)%len(cs)]
-					b, err := p.DecideBundle(ctx, c, &d)
+					k := (g*iters + i) % len(cs)
+					b, err := p.DecideBundle(ctx, cs[k], &d)
 					if err != nil {
 						fail(fmt.Errorf("goroutine %d call %d: %v", g, i, err))
 						return
 					}
-					if nat := nats[b.CRC()]; nat == nil || !sameRecord(record(&d, b.CRC()), nat.record(c)) {
+					if w := want[b.CRC()]; w == nil || !sameRecord(record(&d, b.CRC()), w[k]) {
 						fail(fmt.Errorf("goroutine %d call %d: decision is not bundle %s's", g, i, b.ID()))
 						return
 					}
@@ -120,7 +117,9 @@ func TestHammer(t *testing.T) {
 	waitFor(t, func() bool { return p.Stats().Idle == size })
 	s := p.Stats()
 	t.Logf("%d decisions, %d traps, %d interrupted, %d swaps; %+v", ok.Load(), traps.Load(), interrupted.Load(), swaps.Load(), s)
-	if s.Traps != uint64(traps.Load()) || s.Interrupts != uint64(interrupted.Load()) {
+	// A spinning call may also time out while it waits for an instance
+	// (then no instance is interrupted).
+	if s.Traps != uint64(traps.Load()) || s.Interrupts > uint64(interrupted.Load()) {
 		t.Errorf("stats %+v disagree with the calls", s)
 	}
 	if s.Started != size+s.Discarded {

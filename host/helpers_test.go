@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tetratelabs/wazero"
-
 	"github.com/edgescore/edgescore/host"
 	"github.com/edgescore/edgescore/host/internal/testbundle"
 	wazerohost "github.com/edgescore/edgescore/host/wazero"
@@ -19,13 +17,9 @@ import (
 	"github.com/edgescore/edgescore/wasm/abi"
 )
 
-// cache is shared by every runtime of the test binary: each module is
-// compiled once.
-var cache = sync.OnceValue(wazero.NewCompilationCache)
-
 func newRuntime(tb testing.TB, opts ...wazerohost.Option) *wazerohost.Runtime {
 	tb.Helper()
-	rt, err := wazerohost.New(context.Background(), append([]wazerohost.Option{wazerohost.WithCompilationCache(cache())}, opts...)...)
+	rt, err := wazerohost.New(context.Background(), append([]wazerohost.Option{wazerohost.WithCacheDir(cacheDir)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -116,4 +110,35 @@ func ctxWithID(id string) *shopper.Context {
 	c.Reset()
 	c.ShopperID = id
 	return c
+}
+
+// quiet discards pool logs in benchmarks.
+var quiet = slog.New(slog.DiscardHandler)
+
+// expected decides every context with each bundle on a pool of its own (one
+// instance, no swaps): the decisions the pool under test must reproduce,
+// by bundle CRC and context index. Pool tests compare with these, not with
+// the native core, so that they test the pool; bit-identity with the
+// native core is the conformance suite's subject.
+func expected(tb testing.TB, wasm []byte, cs []*shopper.Context, bundles ...[]byte) map[uint32][][]byte {
+	tb.Helper()
+	ctx := context.Background()
+	p := newPool(tb, wasm, host.WithSize(1), host.WithLogger(quiet))
+	out := map[uint32][][]byte{}
+	for _, data := range bundles {
+		b, err := p.LoadBundle(ctx, data)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		recs := make([][]byte, len(cs))
+		var d scorer.Decision
+		for i, c := range cs {
+			if err := p.Decide(ctx, c, &d); err != nil {
+				tb.Fatal(err)
+			}
+			recs[i] = record(&d, b.CRC())
+		}
+		out[b.CRC()] = recs
+	}
+	return out
 }

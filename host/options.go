@@ -27,9 +27,11 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 // on (for a runtime made only for this pool).
 func WithCloseRuntime() Option { return func(c *config) { c.closeRuntime = true } }
 
-// InstanceMemory is the measured linear memory of one instance with the
-// reference bundle loaded (see RATIONALE.md); DefaultSize uses it.
-const InstanceMemory = 16 << 20
+// InstanceMemory is what DefaultSize counts per instance: the linear memory
+// of an instance with the reference bundle loaded measured 5 MiB
+// (BenchmarkInstanceStart; 3 MiB before any bundle), plus headroom for the
+// guest's heap to grow while it loads the next bundle.
+const InstanceMemory = 8 << 20
 
 // MemoryBudget bounds the default pool's total guest memory.
 const MemoryBudget = 512 << 20

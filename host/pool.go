@@ -148,6 +148,7 @@ func (p *Pool) LoadBundle(ctx context.Context, data []byte) (*Bundle, error) {
 	g.bundle = b
 	p.seq++
 	p.cur.Store(g)
+	p.memory.Store(in.mem.Size())
 	p.checkin(in)
 	select {
 	case p.refresh <- struct{}{}:
@@ -174,8 +175,8 @@ type Stats struct {
 	Traps      uint64 // calls that trapped
 	Interrupts uint64 // calls ended by their context
 	Generation uint64 // bundles loaded successfully
-	// InstanceMemory is the linear memory of the last instance started,
-	// in bytes, after loading the bundle current then.
+	// InstanceMemory is the linear memory, in bytes, of the instance that
+	// last started or loaded a new bundle (after loading it).
 	InstanceMemory uint64
 }
 

@@ -96,10 +96,10 @@ func New(ctx context.Context, opts ...Option) (*Runtime, error) {
 		}
 		r.ownCache = cache
 	}
-	rc := wazero.NewRuntimeConfigCompiler().
-		WithCompilationCache(cache).
-		WithMemoryLimitPages(uint32(pages)).
-		WithCloseOnContextDone(cfg.interruptible)
+	rc := wazero.NewRuntimeConfig(). // the compiler where wazero has one, else its interpreter
+						WithCompilationCache(cache).
+						WithMemoryLimitPages(uint32(pages)).
+						WithCloseOnContextDone(cfg.interruptible)
 	r.rt = wazero.NewRuntimeWithConfig(ctx, rc)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {
 		_ = r.Close(ctx)

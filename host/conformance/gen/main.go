@@ -166,7 +166,7 @@ func edges(varied []*shopper.Context) []edge {
 	for p := shopper.PageUnknown; p.Valid(); p++ {
 		for ch := shopper.ChannelUnknown; ch.Valid(); ch++ {
 			c := cloneOf(varied[int(p)*7+int(ch)])
-			c.Session.Page, c.Session.Channel, c.Session.Device = p, ch, shopper.Device(int(p+ch)%4)
+			c.Session.Page, c.Session.Channel, c.Session.Device = p, ch, shopper.Device((int(p)+int(ch))%4)
 			es = append(es, edge{fmt.Sprintf("page %q channel %q", p, ch), c})
 		}
 	}

@@ -107,6 +107,7 @@ func Small(tb testing.TB, id string, intercept float64) []byte {
 	if err != nil {
 		tb.Fatalf("testbundle: %v", err)
 	}
+	spec.Propensity.GBDT.Blend = 0.5
 	if _, err := bundle.Compile(spec); err != nil {
 		tb.Fatalf("testbundle: %v", err)
 	}
@@ -134,8 +135,7 @@ const smallJSON = `{
     {"name": "referrer_score", "field": "affinity", "key": "shoes"}
   ],
   "propensity": {
-    "logistic": {"intercept": $INTERCEPT, "weights": {"age": 0.3, "sessions": 0.05, "cart_value": 0.4, "days_since_visit": -0.2, "pages_viewed": 0.25, "is_mobile": -0.1, "discount_pct": 0.05, "referrer_score": 0.8}, "blend": 0.5},
-    "gbdt": {"blend": 0.5}
+    "logistic": {"intercept": $INTERCEPT, "weights": {"age": 0.3, "sessions": 0.05, "cart_value": 0.4, "days_since_visit": -0.2, "pages_viewed": 0.25, "is_mobile": -0.1, "discount_pct": 0.05, "referrer_score": 0.8}, "blend": 0.5}
   },
   "lifetime": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "p": 6.25, "q": 3.74, "gamma": 15.44,
     "period_days": 7, "horizon": 52, "steps": 52, "discount_rate": 0.01, "margin": 0.3},
