@@ -1,6 +1,10 @@
 package ltv
 
-import "math"
+import (
+	"math"
+
+	"github.com/edgescore/edgescore/module/internal/fmath"
+)
 
 const (
 	// xTab: customers with x ≤ xTab repeat purchases use per-x constants
@@ -13,16 +17,31 @@ const (
 	// finite.
 	maxCount = 1e12
 	maxAge   = 1e12
-	// sigmaMin: the B-factored 1-z expansion needs σ = x+r+1-a ≥ sigmaMin
-	// (it is uniform in the distance of σ from an integer, but σ → 0 is the
-	// m = 0 logarithmic case, which it does not cover).
-	sigmaMin = 0.05
+	// sigmaMin: the B-factored 1-z expansion needs σ = x+r+1-a ≥ sigmaMin.
+	// It is uniform in the distance of σ from an integer, except at σ → 0
+	// (the m = 0 logarithmic case), which it reaches only through a factor
+	// ~1/σ that costs log10(1/σ) digits: at most 3 here.
+	sigmaMin = 1e-3
+	// bMinC: mode C divides 1 - w^(r+x)·2F1 by B = a-1 and loses
+	// log10(1/|B|) digits to cancellation: at most 4 here.
+	bMinC = 1e-4
 	// maxTermsA / maxTermsB cap the series loops of the two expansions.
 	maxTermsA = 20000
 	maxTermsB = 5000
 	// maxTermsPathA: with no 1-z expansion available (mode C), the Maclaurin
 	// series is still used while it needs fewer than this many terms.
 	maxTermsPathA = 400
+	// kTab: the Maclaurin ratio uses tables for its first kTab terms.
+	kTab = 256
+	// xCheb, nCheb, nIntMax: H(x, ·) is tabulated for x ≤ xCheb (99.6% of
+	// the CDNOW customers) as Chebyshev series with nCheb terms on up to
+	// nIntMax dyadic intervals of w = 1-z (see initCheb).
+	xCheb   = 15
+	nCheb   = 22
+	nIntMax = 8
+	// tolA: a Maclaurin term below tolA·c·|ln w| no longer matters to H at
+	// the 1e-14 level (the tail after it is at most a few times larger).
+	tolA = 0x1p-50
 )
 
 // Expansion used for z above a customer's crossover point.
@@ -49,12 +68,16 @@ type Model struct {
 	capA      float64 // A = a+b-1-r  (Euler-reduced first parameter)
 	capB      float64 // B = a-1      (Euler-reduced second parameter)
 	n         int     // Steps
-	tk        [MaxSteps]float64
-	omega     [MaxSteps]float64 // ω_k = d(t_k) - d(t_{k+1}), d(t_{n+1}) = 0
+	tk        [maxSteps]float64
+	omega     [maxSteps]float64 // ω_k = d(t_k) - d(t_{k+1}), d(t_{n+1}) = 0
 	popAOV    float64           // p·gamma/(q-1)
 	newH      float64           // H(Horizon) for x = tx = T = 0
 	newDisc   float64           // Σ ω_k H(t_k) for x = tx = T = 0
 	xc        [xTab + 1]xConst
+	pTab      [kTab]float64        // (A+k)(a-1+k)/(k+1)
+	rcTab     [xTab + kTab]float64 // 1/(a+b-1+i)
+	nInt      int                  // tabulated intervals
+	cheb      [xCheb + 1][nIntMax][nCheb]float64
 }
 
 // xConst holds the per-x constants for x = 0..xTab.
@@ -109,17 +132,27 @@ func New(p Params) (*Model, error) {
 		if k == p.Steps-1 {
 			t = p.Horizon
 		}
-		m.tk[k] = t
-		d := math.Exp(-rho * t)
+		// Horizons beyond maxAge periods (absurd, but finite and valid)
+		// are evaluated at maxAge, as ConditionalExpectedPurchases does.
+		m.tk[k] = math.Min(t, maxAge)
+		d := fmath.Exp(-rho * t)
 		if k == p.Steps-1 {
 			m.omega[k] = d
 		} else {
 			m.omega[k] = -d * math.Expm1(-rho*h)
 		}
 	}
+	for k := 1; k < kTab; k++ {
+		fk := float64(k)
+		m.pTab[k] = (m.capA + fk) * (p.A - 1 + fk) / (fk + 1)
+	}
+	for i := range m.rcTab {
+		m.rcTab[i] = 1 / (p.A + p.B - 1 + float64(i))
+	}
 	for x := 0; x <= xTab; x++ {
 		m.xc[x] = m.initX(float64(x))
 	}
+	m.initCheb()
 	m.newDisc, m.newH = m.hGrid(0, p.Alpha)
 	return m, nil
 }
@@ -129,17 +162,20 @@ func (m *Model) initX(x float64) xConst {
 	p := &m.p
 	var xc xConst
 	if x >= 1 {
-		xc.lnPA = math.Log(p.A) - math.Log(p.B+x-1)
+		xc.lnPA = fmath.Log(p.A) - fmath.Log(p.B+x-1)
 	}
+	// Derived so that the identities c = b'+B and σ = s-B hold exactly in
+	// floating point where the expansion divides differences by B.
 	s := p.R + x
 	bp := p.B + x
-	c := p.A + p.B + x - 1
-	A, B := m.capA, m.capB
-	sigma := x + p.R + 1 - p.A
+	B := m.capB
+	c := bp + B
+	sigma := s - B
+	A := c - s
 
 	xc.mode = modeA
 	xc.zc = 1
-	costA := func(z float64) float64 { return termsNeeded(-math.Log(z), sigma+1) }
+	costA := func(z float64) float64 { return termsNeeded(-fmath.Log(z), sigma+1) }
 
 	if bc, ok := newBConst(A, B, s, bp, c, sigma); ok {
 		xc.mode, xc.bc = modeB, bc
@@ -150,9 +186,14 @@ func (m *Model) initX(x float64) xConst {
 			return 2 * (bc.m + termsNeeded(-math.Log1p(-z), 2-c))
 		}
 		xc.zc = crossover(func(z float64) bool { return costA(z) <= costB(z) })
+		if s < 0.05 {
+			// H ∝ s: the 1-z expansion cancels to ~1/s relative, the
+			// Maclaurin series only to ~c/s; prefer it while affordable.
+			xc.zc = math.Max(xc.zc, crossover(func(z float64) bool { return costA(z) <= maxTermsPathA }))
+		}
 		return xc
 	}
-	if math.Abs(B) >= 0.05 && math.Abs(c) >= 1e-3 && !isNonPosInt(c) && !isNonPosInt(A) {
+	if math.Abs(B) >= bMinC && math.Abs(c) >= 1e-3 && !isNonPosInt(c) && !isNonPosInt(A) {
 		xc.mode = modeC
 		xc.zc = crossover(func(z float64) bool { return costA(z) <= maxTermsPathA })
 	}
@@ -198,22 +239,22 @@ func newBConst(A, B, s, bp, c, sigma float64) (bc bConst, ok bool) {
 	}
 	bc.c, bc.m, bc.delta = c, m, d
 	// κ = (ln Γ(c) + ln Γ(σ) - ln Γ(s) - ln Γ(b'))/B, with c = b'+B, s = σ+B.
-	k1, _ := lgammaDiff(bp, B)
-	k2, _ := lgammaDiff(sigma, B)
+	k1, _ := lgammaDiff(bp, c, B)
+	k2, _ := lgammaDiff(sigma, s, B)
 	bc.kappa = k1 - k2
-	bc.k1 = math.Exp(B * bc.kappa)
-	bc.emBk = math.Exp(-B * bc.kappa)
+	bc.k1 = fmath.Exp(B * bc.kappa)
+	bc.emBk = fmath.Exp(-B * bc.kappa)
 	bc.h1 = A / (1 - m - d)
 
 	// K = Γ(c)/(Γ(s)Γ(b')), P̃0 = (A)_m (B+1)_{m-1} / (m! Γ(1-δ)).
-	lc, _ := math.Lgamma(c)
-	ls, _ := math.Lgamma(s)
-	lb, _ := math.Lgamma(bp)
+	lc, _ := fmath.Lgamma(c)
+	ls, _ := fmath.Lgamma(s)
+	lb, _ := fmath.Lgamma(bp)
 	mi := int(m)
 	lpa, spa := lnPoch(A, mi)
 	lpb, spb := lnPoch(B+1, mi-1)
-	lm, _ := math.Lgamma(m + 1)
-	l1d, _ := math.Lgamma(1 - d)
+	lm, _ := fmath.Lgamma(m + 1)
+	l1d, _ := fmath.Lgamma(1 - d)
 	fac := 1.0
 	if d != 0 {
 		fac = math.Pi * d / math.Sin(math.Pi*d)
@@ -222,16 +263,16 @@ func newBConst(A, B, s, bp, c, sigma float64) (bc bConst, ok bool) {
 	if mi&1 == 1 {
 		sgn = -sgn
 	}
-	bc.ct = sgn * fac * math.Exp(lc-ls-lb+lpa+lpb-lm-l1d)
+	bc.ct = sgn * fac * fmath.Exp(lc-ls-lb+lpa+lpb-lm-l1d)
 
-	d1, t1 := lgammaDiff(A+m, d)
-	d2, t2 := lgammaDiff(B+m, d)
-	d3, _ := lgammaDiff(1+m, d)
-	d4, _ := lgammaDiff(1, -d)
+	d1, t1 := lgammaDiff(A+m, bp, d)
+	d2, t2 := lgammaDiff(B+m, s, d)
+	d3, _ := lgammaDiff(1+m, 1+sigma, d)
+	d4, _ := lgammaDiff(1, 1-d, -d)
 	bc.clam = d1 + d2 - d3 - d4
 	bc.sgnLam = t1 * t2
-	bc.emDC = math.Exp(-d * bc.clam)
-	bc.q0 = bc.sgnLam * math.Exp(d*bc.clam)
+	bc.emDC = fmath.Exp(-d * bc.clam)
+	bc.q0 = bc.sgnLam * fmath.Exp(d*bc.clam)
 	if !finite(bc.kappa) || !finite(bc.ct) || !finite(bc.clam) || !finite(bc.k1) || !finite(bc.emBk) || bc.emDC == 0 {
 		return bc, false
 	}
@@ -285,10 +326,16 @@ func (m *Model) pAlive(x, tx, T float64) float64 {
 	if x <= xTab {
 		l = m.xc[int(x)].lnPA
 	} else {
-		l = math.Log(m.p.A) - math.Log(m.p.B+x-1)
+		l = fmath.Log(m.p.A) - fmath.Log(m.p.B+x-1)
 	}
 	l += (m.p.R + x) * math.Log1p((T-tx)/(m.p.Alpha+tx))
-	return 1 / (1 + math.Exp(l))
+	if l > 0 {
+		// e^-l/(1+e^-l): keeps full (or subnormal) precision when
+		// P(alive) is tiny instead of 1/(1+Inf) = 0.
+		e := fmath.Exp(-l)
+		return e / (1 + e)
+	}
+	return 1 / (1 + fmath.Exp(l))
 }
 
 // ConditionalExpectedPurchases returns E[Y(t) | x, tx, T], the expected number
@@ -353,36 +400,67 @@ func clampOut(v float64) float64 {
 	return v
 }
 
-// stepVars are the per-step quantities of one horizon point t for a
-// customer with α+T = aT: z = t/(aT+t), w = 1-z = aT/(aT+t), lw = ln w.
-func stepVars(aT, t float64) (z, w, lw float64) {
-	den := aT + t
-	z = t / den
-	w = aT / den
-	u := t / aT
-	if u < 1e300 {
-		lw = -math.Log1p(u)
-	} else {
-		lw = math.Log(aT) - math.Log(den)
+// Lane kinds: how H is evaluated at one horizon point.
+const (
+	kindCheb = iota // per-x Chebyshev table (x ≤ xCheb, z in a tabulated interval)
+	kindA           // Maclaurin series in z
+	kindB           // the x's 1-z expansion (mode B or C)
+)
+
+// lanes holds up to four horizon points of one customer, ascending in z.
+type lanes struct {
+	z, w, lw, y [4]float64
+	ci, idx     [4]int // Chebyshev interval; step index (-1: padding)
+}
+
+// lnW returns ln w = ln(1-z) accurately: log1p(-z) while z < 1/2 (z has full
+// relative precision there), ln w above (w = aT/(aT+t) has), and the
+// difference of logs if w underflowed (absurd t/α ratios).
+func lnW(z, w, aT, t float64) float64 {
+	if z < 0.5 {
+		return math.Log1p(-z)
 	}
-	return
+	if w > 0x1p-1000 {
+		return fmath.Log(w)
+	}
+	return fmath.Log(aT) - fmath.Log(aT+t)
+}
+
+// classify returns how H(x, z) is evaluated and, for kindCheb, the interval
+// index and the Chebyshev variable: the tabulated intervals are dyadic in
+// w = 1-z, interval i being w ∈ [2^-(i+1), 2^-i], with y = 4·w·2^i - 3.
+func (m *Model) classify(xi int, z, w float64) (kind, ci int, y float64) {
+	if xi >= 0 && xi <= xCheb {
+		f := w
+		for i := 0; i < m.nInt; i++ {
+			if f >= 0.5 {
+				return kindCheb, i, 4*f - 3
+			}
+			f *= 2
+		}
+	}
+	if m.pathB(xi, z) {
+		return kindB, 0, 0
+	}
+	return kindA, 0, 0
 }
 
 // hOne returns H(t) for one horizon point.
 func (m *Model) hOne(x, aT, t float64) float64 {
-	z, w, lw := stepVars(aT, t)
 	xi := -1
 	if x <= xTab {
 		xi = int(x)
 	}
-	var hv [4]float64
-	var zs, ws, lws [4]float64
-	zs[3], ws[3], lws[3] = z, w, lw
-	if m.pathB(xi, z) {
-		m.evalB(xi, x, 3, &zs, &ws, &lws, &hv)
-	} else {
-		m.evalA(x, &zs, &ws, &lws, &hv)
+	den := aT + t
+	z, w := t/den, aT/den
+	kind, ci, y := m.classify(xi, z, w)
+	var ln lanes
+	ln.z[3], ln.w[3], ln.ci[3], ln.y[3], ln.idx[3] = z, w, ci, y, -1
+	if kind != kindCheb {
+		ln.lw[3] = lnW(z, w, aT, t)
 	}
+	var hv [4]float64
+	m.evalKind(kind, xi, x, 3, &ln, &hv)
 	return hv[3]
 }
 
@@ -392,81 +470,196 @@ func (m *Model) pathB(xi int, z float64) bool {
 }
 
 // hGrid returns Σ_k ω_k H(t_k) and H(t_n) over the model's step grid. Steps
-// are evaluated four at a time so that the series coefficients, which depend
-// only on x, are generated once per group. Steps with small z (early in the
-// horizon) use the Maclaurin series, the rest the 1-z expansion; since z
-// increases with t the two groups are contiguous.
+// are evaluated four at a time: the Chebyshev sums of a group run
+// interleaved, and the series coefficients, which depend only on x, are
+// generated once per group. Since z increases with t, the kinds come in
+// contiguous runs (table, then Maclaurin, then 1-z).
 func (m *Model) hGrid(x, aT float64) (disc, last float64) {
 	xi := -1
 	if x <= xTab {
 		xi = int(x)
 	}
-	var zs, ws, lws, hv [4]float64
-	var idx [4]int
-	nl := 0
-	curB := false
+	var ln lanes
+	var hv [4]float64
+	nl, cur := 0, -1
 	for k := 0; k < m.n; k++ {
-		z, w, lw := stepVars(aT, m.tk[k])
-		b := m.pathB(xi, z)
-		if nl > 0 && (nl == 4 || b != curB) {
-			disc += m.evalLanes(xi, x, nl, curB, &zs, &ws, &lws, &hv, &idx)
+		t := m.tk[k]
+		den := aT + t
+		z, w := t/den, aT/den
+		kind, ci, y := m.classify(xi, z, w)
+		if nl > 0 && (nl == 4 || kind != cur) {
+			disc += m.evalLanes(cur, xi, x, nl, &ln, &hv)
 			nl = 0
 		}
-		curB = b
-		// Lanes are filled from the top so that lane 3 holds the largest z.
-		zs[nl], ws[nl], lws[nl], idx[nl] = z, w, lw, k
+		cur = kind
+		ln.z[nl], ln.w[nl], ln.ci[nl], ln.y[nl], ln.idx[nl] = z, w, ci, y, k
+		if kind != kindCheb {
+			ln.lw[nl] = lnW(z, w, aT, t)
+		}
 		nl++
 	}
-	disc += m.evalLanes(xi, x, nl, curB, &zs, &ws, &lws, &hv, &idx)
-	last = hv[3]
-	return disc, last
+	disc += m.evalLanes(cur, xi, x, nl, &ln, &hv)
+	return disc, hv[3]
 }
 
-// evalLanes evaluates nl ≤ 4 steps held in lanes 0..nl-1 (ascending z),
-// shifting them to lanes 4-nl..3, and returns Σ ω H over them. hv[3] is left
-// holding H for the largest z of the group.
-func (m *Model) evalLanes(xi int, x float64, nl int, useB bool, zs, ws, lws, hv *[4]float64, idx *[4]int) float64 {
+// evalLanes evaluates the nl ≤ 4 points in lanes 0..nl-1 (ascending z),
+// moving them to lanes 4-nl..3 first, and returns Σ ω H over them; hv[3] is
+// left holding H at the largest z of the group.
+func (m *Model) evalLanes(kind, xi int, x float64, nl int, ln *lanes, hv *[4]float64) float64 {
 	sh := 4 - nl
 	if sh > 0 {
 		for l := 3; l >= sh; l-- {
-			zs[l], ws[l], lws[l], idx[l] = zs[l-sh], ws[l-sh], lws[l-sh], idx[l-sh]
+			ln.z[l], ln.w[l], ln.lw[l] = ln.z[l-sh], ln.w[l-sh], ln.lw[l-sh]
+			ln.y[l], ln.ci[l], ln.idx[l] = ln.y[l-sh], ln.ci[l-sh], ln.idx[l-sh]
 		}
 		for l := 0; l < sh; l++ {
-			zs[l], ws[l], lws[l], idx[l] = 0, 1, 0, -1
+			ln.z[l], ln.w[l], ln.lw[l], ln.y[l], ln.ci[l], ln.idx[l] = 0, 1, 0, 0, 0, -1
 		}
 	}
-	if useB {
-		m.evalB(xi, x, sh, zs, ws, lws, hv)
-	} else {
-		m.evalA(x, zs, ws, lws, hv)
-	}
+	m.evalKind(kind, xi, x, sh, ln, hv)
 	s := 0.0
 	for l := sh; l < 4; l++ {
-		s += m.omega[idx[l]] * hv[l]
+		s += m.omega[ln.idx[l]] * hv[l]
 	}
 	return s
 }
 
+// evalKind evaluates H for lanes lo..3 (lanes below lo are padding with z = 0).
+func (m *Model) evalKind(kind, xi int, x float64, lo int, ln *lanes, hv *[4]float64) {
+	switch kind {
+	case kindCheb:
+		t := &m.cheb[xi]
+		g0, g1, g2, g3 := clenshaw4(&t[ln.ci[0]], &t[ln.ci[1]], &t[ln.ci[2]], &t[ln.ci[3]],
+			ln.y[0], ln.y[1], ln.y[2], ln.y[3])
+		hv[0] = clampH(ln.z[0] * g0)
+		hv[1] = clampH(ln.z[1] * g1)
+		hv[2] = clampH(ln.z[2] * g2)
+		hv[3] = clampH(ln.z[3] * g3)
+	case kindB:
+		m.evalB(xi, x, lo, &ln.z, &ln.w, &ln.lw, hv)
+	default:
+		m.evalA(x, &ln.z, &ln.w, &ln.lw, hv)
+	}
+}
+
+// clenshaw4 sums four Chebyshev series Σ_j c_j T_j(y) (c_0 stored halved)
+// at once; the four recurrences are independent, so they overlap in the
+// pipeline instead of each waiting on its own multiply-add latency.
+func clenshaw4(c0, c1, c2, c3 *[nCheb]float64, y0, y1, y2, y3 float64) (f0, f1, f2, f3 float64) {
+	var b0, b1, b2, b3, d0, d1, d2, d3 float64
+	u0, u1, u2, u3 := 2*y0, 2*y1, 2*y2, 2*y3
+	for j := nCheb - 1; j >= 1; j-- {
+		b0, d0 = c0[j]-d0+u0*b0, b0
+		b1, d1 = c1[j]-d1+u1*b1, b1
+		b2, d2 = c2[j]-d2+u2*b2, b2
+		b3, d3 = c3[j]-d3+u3*b3, b3
+	}
+	f0 = c0[0] - d0 + y0*b0
+	f1 = c1[0] - d1 + y1*b1
+	f2 = c2[0] - d2 + y2*b2
+	f3 = c3[0] - d3 + y3*b3
+	return
+}
+
+// hSeries evaluates H(x, z) by the series expansions alone (no table).
+func (m *Model) hSeries(xi int, x, z, w, lw float64) float64 {
+	var ln lanes
+	ln.z[3], ln.w[3], ln.lw[3], ln.idx[3] = z, w, lw, -1
+	var hv [4]float64
+	if m.pathB(xi, z) {
+		m.evalKind(kindB, xi, x, 3, &ln, &hv)
+	} else {
+		m.evalKind(kindA, xi, x, 3, &ln, &hv)
+	}
+	return hv[3]
+}
+
+// initCheb tabulates g(w) = H(x, 1-w)/(1-w) for x = 0..xCheb on the dyadic
+// intervals w ∈ [2^-(i+1), 2^-i], i < nInt, as Chebyshev interpolants of
+// degree nCheb-1 in y = 4·w·2^i - 3. H/z is analytic at z = 0 (so relative
+// accuracy is uniform down to z → 0) and its only finite singularity is the
+// branch point z = 1, at a distance from each interval equal to the
+// interval's length: the Bernstein ellipse parameter is 3+√8 ≈ 5.83 for every
+// interval, and 22 terms reach 5.83^-22 ≈ 1e-17 relative to the interval's
+// maximum. Node values come from the series (accurate to ~1e-14).
+func (m *Model) initCheb() {
+	// Intervals needed: every z a Score can produce is ≤ H/(α+H), i.e.
+	// w ≥ α/(α+Horizon).
+	wmin := m.p.Alpha / (m.p.Alpha + m.tk[m.n-1])
+	m.nInt = 1
+	for lo := 0.5; lo > wmin && m.nInt < nIntMax; lo /= 2 {
+		m.nInt++
+	}
+	var yk, ck [nCheb]float64
+	var cosT [nCheb][nCheb]float64 // cos(j·θ_k), θ_k = π(k+1/2)/n
+	for k := range yk {
+		yk[k] = math.Cos(math.Pi * (float64(k) + 0.5) / nCheb)
+		for j := 0; j < nCheb; j++ {
+			cosT[j][k] = math.Cos(math.Pi * float64(j) * (float64(k) + 0.5) / nCheb)
+		}
+	}
+	for x := 0; x <= xCheb; x++ {
+		for i := 0; i < m.nInt; i++ {
+			scale := math.Ldexp(1, -i)
+			for k := range yk {
+				w := (yk[k] + 3) / 4 * scale
+				z := 1 - w
+				ck[k] = m.hSeries(x, float64(x), z, w, lnW(z, w, 0, 0)) / z
+			}
+			c := &m.cheb[x][i]
+			for j := 0; j < nCheb; j++ {
+				s := 0.0
+				for k := range ck {
+					s += ck[k] * cosT[j][k]
+				}
+				c[j] = 2 * s / nCheb
+			}
+			c[0] /= 2
+		}
+	}
+}
+
 // evalA evaluates H by the Maclaurin series of the Euler-reduced function
 // (doc.go): H = -c·E1(B, ln w) - w^B·Σ_{k≥1} e_k z^k with e_1 = A,
-// e_{k+1} = e_k (A+k)(a+k-1)/((c+k)(k+1)). Lanes with z = 0 give 0.
+// e_{k+1} = e_k (A+k)(a+k-1)/((c+k)(k+1)). Lanes hold ascending z (z = 0 for
+// unused lanes, which give 0), so they converge in lane order: the loop runs
+// four lanes until lane 0 has converged, then three, and so on. The ratio is
+// a product of two table entries for tabulated x (no division).
 func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 	A, B := m.capA, m.capB
 	c := m.p.A + m.p.B + x - 1
 	am1 := m.p.A - 1
 	z0, z1, z2, z3 := zs[0], zs[1], zs[2], zs[3]
+	// A lane has converged when its term is below tolA relative to the
+	// scale of H/c there (|ln w| bounds the first part of H/c).
+	var thr [4]float64
+	for l := range thr {
+		sc := math.Abs(lws[l]) * c
+		if a := math.Abs(A * zs[l]); a > sc {
+			sc = a
+		}
+		thr[l] = tolA * sc
+	}
 	t0, t1, t2, t3 := A*z0, A*z1, A*z2, A*z3
 	s0, s1, s2, s3 := t0, t1, t2, t3
-	// Stop when the lane with the largest z has converged relative to the
-	// scale of H/c there (|ln w| bounds the first part); the other lanes'
-	// terms are smaller by (z_l/z_3)^k.
-	scale := math.Abs(lws[3]) * c
-	if scale < math.Abs(A*z3) {
-		scale = math.Abs(A * z3)
+	// Ratio tables: pt[k] = (A+k)(a-1+k)/(k+1), rc[k] = 1/(c+k).
+	kt := 0
+	var rc []float64
+	if x <= xTab {
+		xi := int(x)
+		rc = m.rcTab[xi : xi+kTab]
+		kt = kTab
 	}
-	thr := roundoff * scale
-	for k := 1.0; k < maxTermsA; k++ {
-		r := (A + k) * (am1 + k) / ((c + k) * (k + 1))
+	pt := &m.pTab
+	k := 1
+	for ; k < maxTermsA; k++ {
+		var r float64
+		if k < kt {
+			r = pt[k] * rc[k]
+		} else {
+			fk := float64(k)
+			r = (A + fk) * (am1 + fk) / ((c + fk) * (fk + 1))
+		}
 		t0 *= r * z0
 		t1 *= r * z1
 		t2 *= r * z2
@@ -475,7 +668,58 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 		s1 += t1
 		s2 += t2
 		s3 += t3
-		if math.Abs(t3) <= thr {
+		if math.Abs(t0) <= thr[0] {
+			k++
+			break
+		}
+	}
+	for ; k < maxTermsA; k++ {
+		var r float64
+		if k < kt {
+			r = pt[k] * rc[k]
+		} else {
+			fk := float64(k)
+			r = (A + fk) * (am1 + fk) / ((c + fk) * (fk + 1))
+		}
+		t1 *= r * z1
+		t2 *= r * z2
+		t3 *= r * z3
+		s1 += t1
+		s2 += t2
+		s3 += t3
+		if math.Abs(t1) <= thr[1] {
+			k++
+			break
+		}
+	}
+	for ; k < maxTermsA; k++ {
+		var r float64
+		if k < kt {
+			r = pt[k] * rc[k]
+		} else {
+			fk := float64(k)
+			r = (A + fk) * (am1 + fk) / ((c + fk) * (fk + 1))
+		}
+		t2 *= r * z2
+		t3 *= r * z3
+		s2 += t2
+		s3 += t3
+		if math.Abs(t2) <= thr[2] {
+			k++
+			break
+		}
+	}
+	for ; k < maxTermsA; k++ {
+		var r float64
+		if k < kt {
+			r = pt[k] * rc[k]
+		} else {
+			fk := float64(k)
+			r = (A + fk) * (am1 + fk) / ((c + fk) * (fk + 1))
+		}
+		t3 *= r * z3
+		s3 += t3
+		if math.Abs(t3) <= thr[3] {
 			break
 		}
 	}
@@ -485,19 +729,22 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 	hv[3] = hFromA(B, c, lws[3], s3)
 }
 
-// hFromA combines H = -c·E1(B, L) - w^B·S with w^B = 1 + expm1(B·L).
+// hFromA combines H = -c·E1(B, L) - w^B·S, with E1 and w^B from one expm1.
 func hFromA(B, c, lw, s float64) float64 {
 	if lw == 0 {
 		return 0
 	}
 	em := math.Expm1(B * lw)
-	var e1 float64
-	if B == 0 {
-		e1 = lw
-	} else {
-		e1 = em / B
+	return clampH(-c*expm1OverE(B, lw, em) - onePlus(em, B*lw)*s)
+}
+
+// onePlus returns e^v given em = expm1(v): 1+em while that is accurate,
+// e^v itself once e^v < 1/2 (where 1+em would lose relative precision).
+func onePlus(em, v float64) float64 {
+	if em > -0.5 {
+		return 1 + em
 	}
-	return clampH(-c*e1 - (1+em)*s)
+	return fmath.Exp(v)
 }
 
 // clampH keeps H finite and non-negative (H ≥ 0 mathematically; tiny negative
@@ -536,9 +783,9 @@ func (m *Model) evalB(xi int, x float64, lo int, zs, ws, lws, hv *[4]float64) {
 		if bc.sgnLam > 0 {
 			em := math.Expm1(d * lam)
 			d0[l] = -expm1OverE(d, lam, em)
-			wd[l] = (1 + em) * bc.emDC
+			wd[l] = onePlus(em, d*lam) * bc.emDC
 		} else {
-			e := math.Exp(d * lam)
+			e := fmath.Exp(d * lam)
 			d0[l] = (1 + e) / d
 			wd[l] = e * bc.emDC
 		}
@@ -595,7 +842,7 @@ func (m *Model) evalB(xi int, x float64, lo int, zs, ws, lws, hv *[4]float64) {
 		lk := lws[l] + bc.kappa
 		em := math.Expm1(B * lk)
 		e1 := expm1OverE(B, lk, em)
-		wB := (1 + em) * bc.emBk
+		wB := onePlus(em, B*lk) * bc.emBk
 		r := bc.k1*hd[l] + bc.ct*wm[l]*(d0[l]*sa[l]+wd[l]*sb[l])
 		hv[l] = clampH(bc.c * (-e1 - wB*r))
 	}
@@ -626,26 +873,26 @@ func LogLikelihoodBGNBD(r, alpha, a, b float64, x, tx, T []float64) float64 {
 	if !(r > 0 && alpha > 0 && a > 0 && b > 0) || !finite(r) || !finite(alpha) || !finite(a) || !finite(b) {
 		return math.Inf(-1)
 	}
-	lr, _ := math.Lgamma(r)
-	lab, _ := math.Lgamma(a + b)
-	lb, _ := math.Lgamma(b)
-	la := math.Log(a)
-	base := r*math.Log(alpha) - lr + lab - lb
+	lr, _ := fmath.Lgamma(r)
+	lab, _ := fmath.Lgamma(a + b)
+	lb, _ := fmath.Lgamma(b)
+	la := fmath.Log(a)
+	base := r*fmath.Log(alpha) - lr + lab - lb
 	ll := 0.0
 	for i := range x {
 		xi, ti, Ti := x[i], tx[i], T[i]
-		l1, _ := math.Lgamma(r + xi)
-		l2, _ := math.Lgamma(b + xi)
-		l3, _ := math.Lgamma(a + b + xi)
+		l1, _ := fmath.Lgamma(r + xi)
+		l2, _ := fmath.Lgamma(b + xi)
+		l3, _ := fmath.Lgamma(a + b + xi)
 		rx := r + xi
-		a3 := -rx * math.Log(alpha+Ti)
+		a3 := -rx * fmath.Log(alpha+Ti)
 		v := a3
 		if xi > 0 {
-			a4 := la - math.Log(b+xi-1) - rx*math.Log(alpha+ti)
+			a4 := la - fmath.Log(b+xi-1) - rx*fmath.Log(alpha+ti)
 			if a4 > a3 {
-				v = a4 + math.Log1p(math.Exp(a3-a4))
+				v = a4 + math.Log1p(fmath.Exp(a3-a4))
 			} else {
-				v = a3 + math.Log1p(math.Exp(a4-a3))
+				v = a3 + math.Log1p(fmath.Exp(a4-a3))
 			}
 		}
 		ll += base + l1 + l2 - l3 + v

@@ -2,14 +2,15 @@ package ltv
 
 import (
 	"errors"
+	"github.com/edgescore/edgescore/module/internal/fmath"
 	"math"
 )
 
 // Errors returned by the fitting functions.
 var (
-	ErrFitData     = errors.New("ltv: fit data invalid (lengths differ, empty, non-finite, negative, or tx > T)")
-	ErrFitNoRepeat = errors.New("ltv: fit data has no customer with a repeat purchase")
-	ErrFitDiverged = errors.New("ltv: maximum-likelihood fit did not reach a finite optimum")
+	errFitData     = errors.New("ltv: fit data invalid (lengths differ, empty, non-finite, negative, or tx > T)")
+	errFitNoRepeat = errors.New("ltv: fit data has no customer with a repeat purchase")
+	errFitDiverged = errors.New("ltv: maximum-likelihood fit did not reach a finite optimum")
 )
 
 // FitBGNBD returns the maximum-likelihood BG/NBD parameters for repeat counts
@@ -23,33 +24,33 @@ var (
 func FitBGNBD(x, tx, T []float64) (r, alpha, a, b float64, err error) {
 	n := len(x)
 	if n == 0 || len(tx) != n || len(T) != n {
-		return 0, 0, 0, 0, ErrFitData
+		return 0, 0, 0, 0, errFitData
 	}
 	meanT, repeat := 0.0, false
 	for i := range x {
 		if !finite(x[i]) || !finite(tx[i]) || !finite(T[i]) || x[i] < 0 || tx[i] < 0 || tx[i] > T[i] {
-			return 0, 0, 0, 0, ErrFitData
+			return 0, 0, 0, 0, errFitData
 		}
 		meanT += T[i]
 		repeat = repeat || x[i] > 0
 	}
 	if !repeat {
-		return 0, 0, 0, 0, ErrFitNoRepeat
+		return 0, 0, 0, 0, errFitNoRepeat
 	}
 	meanT /= float64(n)
 	if !(meanT > 0) {
 		meanT = 1
 	}
 	f := func(th []float64) float64 {
-		return -LogLikelihoodBGNBD(math.Exp(th[0]), math.Exp(th[1]), math.Exp(th[2]), math.Exp(th[3]), x, tx, T) / float64(n)
+		return -LogLikelihoodBGNBD(fmath.Exp(th[0]), fmath.Exp(th[1]), fmath.Exp(th[2]), fmath.Exp(th[3]), x, tx, T) / float64(n)
 	}
-	th, v := minimize(f, []float64{0, math.Log(meanT), 0, 0})
+	th, v := minimize(f, []float64{0, fmath.Log(meanT), 0, 0})
 	if !finite(v) {
-		return 0, 0, 0, 0, ErrFitDiverged
+		return 0, 0, 0, 0, errFitDiverged
 	}
-	r, alpha, a, b = math.Exp(th[0]), math.Exp(th[1]), math.Exp(th[2]), math.Exp(th[3])
+	r, alpha, a, b = fmath.Exp(th[0]), fmath.Exp(th[1]), fmath.Exp(th[2]), fmath.Exp(th[3])
 	if !finite(r) || !finite(alpha) || !finite(a) || !finite(b) || r == 0 || alpha == 0 || a == 0 || b == 0 {
-		return 0, 0, 0, 0, ErrFitDiverged
+		return 0, 0, 0, 0, errFitDiverged
 	}
 	return r, alpha, a, b, nil
 }
@@ -61,13 +62,13 @@ func FitBGNBD(x, tx, T []float64) (r, alpha, a, b float64, err error) {
 // rejects such a q because the population mean is then infinite.
 func FitGammaGamma(x, zbar []float64) (p, q, gamma float64, err error) {
 	if len(x) != len(zbar) {
-		return 0, 0, 0, ErrFitData
+		return 0, 0, 0, errFitData
 	}
 	var xs, zs []float64
 	mean := 0.0
 	for i := range x {
 		if math.IsNaN(x[i]) || math.IsNaN(zbar[i]) || math.IsInf(x[i], 0) || math.IsInf(zbar[i], 0) {
-			return 0, 0, 0, ErrFitData
+			return 0, 0, 0, errFitData
 		}
 		if x[i] > 0 && zbar[i] > 0 {
 			xs = append(xs, x[i])
@@ -76,20 +77,20 @@ func FitGammaGamma(x, zbar []float64) (p, q, gamma float64, err error) {
 		}
 	}
 	if len(xs) < 2 {
-		return 0, 0, 0, ErrFitNoRepeat
+		return 0, 0, 0, errFitNoRepeat
 	}
 	mean /= float64(len(xs))
 	nf := float64(len(xs))
 	f := func(th []float64) float64 {
-		return -logLikGammaGamma(math.Exp(th[0]), math.Exp(th[1]), math.Exp(th[2]), xs, zs) / nf
+		return -logLikGammaGamma(fmath.Exp(th[0]), fmath.Exp(th[1]), fmath.Exp(th[2]), xs, zs) / nf
 	}
-	th, v := minimize(f, []float64{0, 0, math.Log(mean)})
+	th, v := minimize(f, []float64{0, 0, fmath.Log(mean)})
 	if !finite(v) {
-		return 0, 0, 0, ErrFitDiverged
+		return 0, 0, 0, errFitDiverged
 	}
-	p, q, gamma = math.Exp(th[0]), math.Exp(th[1]), math.Exp(th[2])
+	p, q, gamma = fmath.Exp(th[0]), fmath.Exp(th[1]), fmath.Exp(th[2])
 	if !finite(p) || !finite(q) || !finite(gamma) || p == 0 || q == 0 || gamma == 0 {
-		return 0, 0, 0, ErrFitDiverged
+		return 0, 0, 0, errFitDiverged
 	}
 	return p, q, gamma, nil
 }
@@ -180,7 +181,7 @@ func nelderMead(f func([]float64) float64, x0 []float64, step float64, maxIter i
 		default:
 			// Contraction: outside if the reflection improved on the worst,
 			// inside otherwise.
-			var xc []float64 = xe
+			xc := xe
 			if fr < val[n] {
 				for k := range xc {
 					xc[k] = cen[k] + 0.5*(xr[k]-cen[k])

@@ -1,6 +1,10 @@
 package ltv
 
-import "math"
+import (
+	"math"
+
+	"github.com/edgescore/edgescore/module/internal/fmath"
+)
 
 // ExpectedAOV returns the Gamma-Gamma conditional mean value of a purchase
 // for a customer with x repeat purchases of mean value zbar (Fader, Hardie &
@@ -38,15 +42,15 @@ func logLikGammaGamma(p, q, g float64, x, zbar []float64) float64 {
 	if !(p > 0 && q > 0 && g > 0) || !finite(p) || !finite(q) || !finite(g) {
 		return math.Inf(-1)
 	}
-	lq, _ := math.Lgamma(q)
-	base := q*math.Log(g) - lq
+	lq, _ := fmath.Lgamma(q)
+	base := q*fmath.Log(g) - lq
 	ll := 0.0
 	for i := range x {
 		xi, zi := x[i], zbar[i]
 		px := p * xi
-		l1, _ := math.Lgamma(px + q)
-		l2, _ := math.Lgamma(px)
-		ll += base + l1 - l2 + (px-1)*math.Log(zi) + px*math.Log(xi) - (px+q)*math.Log(g+xi*zi)
+		l1, _ := fmath.Lgamma(px + q)
+		l2, _ := fmath.Lgamma(px)
+		ll += base + l1 - l2 + (px-1)*fmath.Log(zi) + px*fmath.Log(xi) - (px+q)*fmath.Log(g+xi*zi)
 	}
 	return ll
 }

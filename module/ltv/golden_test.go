@@ -60,3 +60,28 @@ func relErr(got, want float64) float64 {
 	}
 	return math.Abs(got/want - 1)
 }
+
+// relErrFloor is relErr with values below 1e-290 (subnormal territory, where
+// float64 has reduced precision) compared absolutely.
+func relErrFloor(got, want float64) float64 {
+	if math.Abs(want) < 1e-290 && math.Abs(got) < 1e-290 {
+		return math.Abs(got-want) / 1e-290
+	}
+	return relErr(got, want)
+}
+
+// cdnowDir holds the published CDNOW data, relative to this package.
+const cdnowDir = "../../../shared/data/cdnow/"
+
+type cdnowCustomer struct{ x, tx, T, zbar float64 }
+
+// loadCDNOW reads cdnow_customers_summary_with_transactions.csv (weeks).
+func loadCDNOW(tb testing.TB) []cdnowCustomer {
+	tb.Helper()
+	rows := readCSV(tb, cdnowDir+"cdnow_customers_summary_with_transactions.csv")
+	out := make([]cdnowCustomer, len(rows))
+	for i, r := range rows {
+		out[i] = cdnowCustomer{num(tb, r["x"]), num(tb, r["t_x"]), num(tb, r["T"]), num(tb, r["zbar"])}
+	}
+	return out
+}

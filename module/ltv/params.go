@@ -2,9 +2,9 @@ package ltv
 
 import "math"
 
-// MaxSteps is the largest Params.Steps. It bounds the per-model tables and,
+// maxSteps is the largest Params.Steps. It bounds the per-model tables and,
 // with the 4-lane series kernels, the work per Score call.
-const MaxSteps = 64
+const maxSteps = 64
 
 // Params are the fitted parameters plus how to value a horizon. All times are
 // in model periods.
@@ -72,7 +72,7 @@ func (p *Params) Validate() error {
 	if err := positive("horizon", p.Horizon); err != nil {
 		return err
 	}
-	if p.Steps < 1 || p.Steps > MaxSteps {
+	if p.Steps < 1 || p.Steps > maxSteps {
 		return &FieldError{"steps", "must be in [1, 64]"}
 	}
 	if !finite(p.DiscountRate) {

@@ -139,7 +139,7 @@ func Lgamma(x float64) (float64, int) {
 	}
 	if x < 0 {
 		// Γ(x)Γ(1−x) = π / sin(πx)
-		s := math.Sin(math.Pi * x)
+		s := sinPi(x)
 		sign := 1
 		if s < 0 {
 			sign = -1
@@ -161,4 +161,19 @@ func Lgamma(x float64) (float64, int) {
 	r2 := r * r
 	series := r * (1.0/12 + r2*(-1.0/360+r2*(1.0/1260+r2*(-1.0/1680+r2*(1.0/1188+r2*(-691.0/360360+r2*(1.0/156)))))))
 	return float64((x-0.5)*Log(x)) - x + halfLog2Pi + series - shift, 1
+}
+
+// sinPi is sin(πx) without the error of forming π·x for large |x|: x is
+// first reduced exactly to [−½, ½] using sin(π(x−2k)) = sin(πx) and
+// sin(π(1−r)) = sin(πr). Near a pole of Γ this keeps the distance to the
+// integer, which the product π·x would round away.
+func sinPi(x float64) float64 {
+	r := x - 2*math.Round(x/2) // exact, in [−1, 1]
+	switch {
+	case r > 0.5:
+		r = 1 - r
+	case r < -0.5:
+		r = -1 - r
+	}
+	return math.Sin(math.Pi * r)
 }

@@ -19,6 +19,11 @@ Writes
       scipy_ok = 0 marks rows where the float64 formula is unusable (overflow,
       0/0 at a = 1, or cancellation: disagreement with mpmath above 1e-11);
       those rows are still checked against the mpmath column.
+  testdata/clv.csv     steps,horizon,rate,margin,x,tx_days,T_days,zbar,PAlive,
+                       ExpectedPurchases,ExpectedAOV,CLV
+      Score's outputs for CDNOW customers (published BG/NBD and Gamma-Gamma
+      estimates, weekly periods, history in days) under four valuation
+      configurations, from the documented CLV definition in mpmath.
 
 Nothing here uses package ltv's own output.
 """
@@ -41,7 +46,7 @@ def fmt(v):
     if isinstance(v, mpmath.mpf):
         if mpmath.isinf(v) or abs(v) > mpmath.mpf("1.7e308"):
             return "inf" if v > 0 else "-inf"
-        return mpmath.nstr(v, 20, min_fixed=-1, max_fixed=-1)
+        return mpmath.nstr(v, 17, min_fixed=-1, max_fixed=-1)
     v = float(v)
     if math.isnan(v):
         return "nan"
@@ -60,6 +65,17 @@ PARAMSETS = [
     (0.25, 5.0, 1.25 + 1e-9, 2.5), # ... and within 1e-9 of an integer
     (0.2, 3.0, 0.3, 0.5),          # a + b < 1
     (2.5, 20.0, 4.0, 1.2),         # large r and a
+]
+# Extra BG/NBD parameter regimes for bgnbd.csv only.
+EXTREME_PARAMSETS = [
+    (0.001, 10.0, 0.9, 2.0),       # tiny r: E ∝ r, strong cancellation
+    (40.0, 10.0, 2.0, 5.0),        # large r
+    (0.5, 10.0, 50.0, 80.0),       # large a and b
+    (0.5, 10.0, 0.01, 1.0),        # tiny a
+    (0.06, 2.0, 1.0, 0.2),         # a = 1 with small r and b
+    (0.5, 1e-6, 0.8, 3.0),         # tiny alpha
+    (0.01, 5.0, 1.0, 2.0),         # a = 1 and r + 1 - a = 0.01 (near the m = 0 log case)
+    (0.3, 5.0, 1.2999, 2.0),       # r + 1 - a = 1e-4: c-a-b within 1e-4 of 0 at x = 0
 ]
 XS = [0, 1, 2, 3, 5, 10, 20, 50, 100, 200]
 ZS = [1e-3, 0.1, 0.5, 0.7, 0.9, 0.95, 0.99, 0.999]
@@ -199,11 +215,11 @@ def bg_rows():
         for t in [1.0, 13.0, 39.0, 52.0, 104.0]:
             rows.append(pub + (x, tx, T, t))
     # Extremes and every parameter regime.
-    for ps in PARAMSETS:
-        for x in [0, 1, 2, 5, 30, 100, 1000]:
-            for T in [0.0, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0]:
-                for txf in ([0.0] if x == 0 else [0.0, 0.5, 1.0]):
-                    for t in [0.5, 52.0, 520.0, 10000.0]:
+    for ps in PARAMSETS + EXTREME_PARAMSETS:
+        for x in [0, 1, 2, 5, 15, 100, 1000]:
+            for T in [0.0, 0.1, 10.0, 100.0, 10000.0]:
+                for txf in ([0.0] if x == 0 else [0.5, 1.0]):
+                    for t in [0.5, 52.0, 10000.0]:
                         rows.append(ps + (x, txf * T, T, t))
     return rows
 
@@ -240,18 +256,67 @@ def gen_bgnbd(path):
           f"unusable (scipy_ok=0); max |scipy/mpmath-1| on the others = {worst:.3g}")
     # Cross-check the hypergeometric closed form itself against direct quadrature.
     qworst = 0.0
-    for (r, alpha, a, b, x, tx, T, t) in rows[:: max(1, len(rows) // 40)]:
-        if x > 100 or t / (alpha + T) > 1e3:
-            continue
+    nq = 0
+    for (r, alpha, a, b, x, tx, T, t) in rows[:: max(1, len(rows) // 60)]:
+        if x > 100 or t / (alpha + T) > 1e3 or a < 0.1:
+            continue  # quadrature itself is unreliable there
         e1 = mp_E(r, alpha, a, b, x, tx, T, t)
         e2 = mp_E_quad(r, alpha, a, b, x, tx, T, t)
+        nq += 1
         if e1 != 0:
             qworst = max(qworst, float(abs(e1 / e2 - 1)))
-    print(f"closed form vs quadrature on a sample: max rel diff {qworst:.3g}")
+    print(f"closed form vs quadrature on {nq} sampled rows: max rel diff {qworst:.3g}")
+
+
+# ---------------------------------------------------------------- CLV
+GG = (6.25, 3.74, 15.44)  # published Gamma-Gamma p, q, gamma
+
+
+def mp_aov(x, zbar):
+    p, q, g = map(mpmath.mpf, GG)
+    if x == 0 or zbar is None:
+        return p * g / (q - 1)
+    x, zbar = mpmath.mpf(x), mpmath.mpf(zbar)
+    return p * (g + x * zbar) / (p * x + q - 1)
+
+
+def gen_clv(path):
+    """Score outputs for CDNOW customers (history in days, PeriodDays = 7):
+    CLV = margin * AOV * sum_k d(t_k) (E[Y(t_k)] - E[Y(t_{k-1})])."""
+    cd = []
+    with open(os.path.join(os.path.dirname(CDNOW), "cdnow_customers_summary_with_transactions.csv")) as f:
+        rd = csv.reader(f)
+        next(rd)
+        for row in rd:
+            cd.append((float(row[1]), float(row[2]), float(row[3]), float(row[4])))
+    pick = cd[:12] + [c for c in cd if c[0] >= 10][:8]
+    r, alpha, a, b = PARAMSETS[0]
+    configs = [(4, 52.0, 0.10, 1.0), (12, 52.0, 0.10, 0.3), (1, 39.0, 0.0, 1.0), (64, 260.0, 1.0, 0.5)]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["steps", "horizon", "rate", "margin", "x", "tx_days", "T_days", "zbar",
+                    "PAlive", "ExpectedPurchases", "ExpectedAOV", "CLV"])
+        for (steps, hz, rate, margin) in configs:
+            for (x, tx, T, zbar) in pick:
+                z = None if x == 0 else zbar
+                tot, prev = mpmath.mpf(0), mpmath.mpf(0)
+                for k in range(1, steps + 1):
+                    tk = mpmath.mpf(hz) * k / steps
+                    e = mp_E(r, alpha, a, b, x, tx, T, tk)
+                    d = (1 + mpmath.mpf(rate)) ** (-tk * 7 / 365)
+                    tot += d * (e - prev)
+                    prev = e
+                aov = mp_aov(x, z)
+                clv = margin * aov * tot
+                w.writerow([steps, repr(hz), repr(rate), repr(margin), repr(x), repr(tx * 7), repr(T * 7),
+                            repr(zbar) if z is not None else "nan",
+                            fmt(mp_PA(r, alpha, a, b, x, tx, T)), fmt(prev), fmt(aov), fmt(clv)])
+    print(f"clv.csv: {len(configs) * len(pick)} rows")
 
 
 if __name__ == "__main__":
     os.chdir(HERE)
     gen_hyp2f1(os.path.join(HERE, "hyp2f1.csv"))
     gen_bgnbd(os.path.join(HERE, "bgnbd.csv"))
+    gen_clv(os.path.join(HERE, "clv.csv"))
     sys.exit(0)
