@@ -16,13 +16,15 @@ import (
 // edges verify the signature with the pinned public key and refuse a sequence
 // not greater than the last one they accepted.
 //
-// Edges assign a shopper to an arm with the core's bucketing:
-// b = experiment.Bucket(Salt, shopperID) in [0, 10000); the shopper gets the
-// first arm i with b < Weight[0] + … + Weight[i]. The control plane keeps the
-// challenger arm first and the champion last, and the salt unchanged while a
-// canary ramps, so raising the challenger's weight only moves champion
-// shoppers to the challenger, never back. With KillSwitch set, edges answer
-// every request with the default "no offer" decision whatever the arms say.
+// Edges assign a shopper to an arm with the core's bucketing, exactly as a
+// bundle's own experiment does: b = experiment.Bucket(Salt, shopperID) in
+// [0, 10000) and arm = experiment.Arm(weights, b) — arm 0 takes the bottom
+// buckets, arms 1, 2, … are stacked down from the top (see module/experiment).
+// The control plane keeps the challenger arm first and the champion last,
+// and the salt unchanged while a canary ramps, so raising the challenger's
+// weight only moves champion shoppers to the challenger, never back. With
+// KillSwitch set, edges answer every request with the default "no offer"
+// decision whatever the arms say.
 type Manifest struct {
 	Group      string        `json:"group"`
 	Sequence   uint64        `json:"sequence"`
