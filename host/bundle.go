@@ -40,6 +40,9 @@ func (b *Bundle) ActionID(i int) string    { return at(b.n.Actions, i) }
 // ActionKind is the kind of action i as its name ("percent", …).
 func (b *Bundle) ActionKind(i int) string { return at(b.n.ActionKinds, i) }
 
+// ActionKindName is ActionKind, under the name jsonform.Names uses.
+func (b *Bundle) ActionKindName(i int) string { return at(b.n.ActionKinds, i) }
+
 func at(l []string, i int) string {
 	if i < 0 || i >= len(l) {
 		return ""

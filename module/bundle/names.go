@@ -57,6 +57,7 @@ func (b *Bundle) VariantHoldout(i int) bool {
 func (b *Bundle) NumActions() int             { return b.catalog.NumActions() }
 func (b *Bundle) ActionID(i int) string       { return b.catalog.ActionID(i) }
 func (b *Bundle) ActionKind(i int) offer.Kind { return b.catalog.ActionKind(i) }
+func (b *Bundle) ActionKindName(i int) string { return b.catalog.ActionKind(i).String() }
 
 // HasLifetime reports whether the bundle values shoppers with BG/NBD.
 func (b *Bundle) HasLifetime() bool { return b.lifetime != nil }

@@ -5,8 +5,24 @@ import (
 	"strconv"
 
 	"github.com/edgescore/edgescore/module/bundle"
+
 	"github.com/edgescore/edgescore/module/scorer"
 )
+
+// Names resolves a decision's indexes. Both a compiled *bundle.Bundle (the
+// native core) and a *host.Bundle (the names table a wasm guest reports)
+// satisfy it, so every host writes decisions with this one function.
+type Names interface {
+	ID() string
+	FeatureName(i int) string
+	TierName(i int) string
+	NumSegments() int
+	SegmentName(i int) string
+	ClusterName(i int) string
+	VariantName(i int) string
+	ActionID(i int) string
+	ActionKindName(i int) string
+}
 
 // AppendDecision appends the JSON form of d, with the bundle's names for
 // its indexes. Floats are written in the shortest form that round-trips
@@ -21,7 +37,7 @@ import (
 //	           "explored":false,"expected_profit":4.2,"buy_probability":0.41},
 //	 "greedy_action":"pct10","eligible":6,
 //	 "reasons":[{"feature":"log_cart_value","contribution":0.52}]}
-func AppendDecision(buf []byte, b *bundle.Bundle, d *scorer.Decision) []byte {
+func AppendDecision(buf []byte, b Names, d *scorer.Decision) []byte {
 	buf = append(buf, `{"bundle":`...)
 	buf = strconv.AppendQuote(buf, b.ID())
 	buf = append(buf, `,"variant":`...)
@@ -53,7 +69,7 @@ func AppendDecision(buf []byte, b *bundle.Bundle, d *scorer.Decision) []byte {
 	buf = append(buf, `],"action":{"id":`...)
 	buf = strconv.AppendQuote(buf, b.ActionID(d.Action))
 	buf = append(buf, `,"kind":`...)
-	buf = strconv.AppendQuote(buf, b.ActionKind(d.Action).String())
+	buf = strconv.AppendQuote(buf, b.ActionKindName(d.Action))
 	buf = num(buf, "probability", d.ActionProbability)
 	buf = append(buf, `,"explored":`...)
 	buf = strconv.AppendBool(buf, d.Explored)
@@ -92,3 +108,5 @@ func nameOrNull(buf []byte, s string) []byte {
 	}
 	return strconv.AppendQuote(buf, s)
 }
+
+var _ Names = (*bundle.Bundle)(nil)
