@@ -21,6 +21,14 @@ var (
 	ErrBusy = errors.New("wasmtime: instance already in a call (instances are single-threaded)")
 )
 
+var (
+	errClosed       = errors.New("wasmtimehost: runtime closed")
+	errModuleClosed = errors.New("wasmtimehost: module closed")
+	// errLayout: the C API types mirrored in shim.h do not match the
+	// wasmtime linked (checked when a Runtime is made and on each handle).
+	errLayout = errors.New("wasmtimehost: wasmtime-go's C types are not the ones this package was written for")
+)
+
 // TrapError is a call that trapped: a WebAssembly trap (unreachable, out of
 // bounds, …) or the guest's proc_exit (a Go guest exits with code 2 after a
 // panic, its message on stderr).
