@@ -59,6 +59,7 @@ func runEdge(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	callLimit := fs.Duration("call-limit", def.CallLimit, "interrupt a guest call running longer than this (a runaway guest)")
 	scoring := fs.Bool("scoring", true, "score requests (false: default decisions only, for measuring overhead)")
 	wasmPath := fs.String("wasm", "", "guest module (default: edgescore.wasm beside this binary, then out/)")
+	runtimeName := fs.String("runtime", defaultEdgeRuntime, "WebAssembly runtime: "+runtimeNames())
 	poolSize := fs.Int("pool-size", 0, "guest instances per bundle (default: one per CPU, at least 2)")
 	var pages listFlag
 	fs.Var(&pages, "page", "page pattern <page>=<path>, e.g. product=/p/{category}/{sku}; repeatable (default: "+strings.Join(edge.DefaultPages, " ")+")")
@@ -138,7 +139,15 @@ func runEdge(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	engines, err := edge.NewWazeroFactory(ctx, wasm, *poolSize, log)
+	newRT, ok := edgeRuntimes[*runtimeName]
+	if !ok {
+		return fail(fmt.Errorf("unknown -runtime %q (this build has %s)", *runtimeName, runtimeNames()))
+	}
+	rt, err := newRT(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	engines, err := edge.NewFactory(ctx, rt, wasm, *poolSize, log)
 	if err != nil {
 		return fail(err)
 	}

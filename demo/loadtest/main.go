@@ -51,6 +51,7 @@ func main() {
 	dur := flag.Duration("d", 10*time.Second, "duration of each wrk run")
 	conns := flag.Int("c", 32, "wrk connections at peak")
 	threads := flag.Int("t", 1, "wrk threads")
+	runtimeName := flag.String("runtime", "wazero", "guest runtime of the edge: wazero or wasmtime (cgo builds)")
 	uninterruptible := flag.Bool("uninterruptible", false, "compile the guest without interruption checks (faster; a runaway guest cannot be stopped: for comparison only)")
 	flag.Parse()
 	var err error
@@ -58,9 +59,9 @@ func main() {
 	case "origin":
 		err = runOrigin(*addr)
 	case "edge":
-		err = runEdge(*addr, *origin, *scoring, *wasm, *bundle, *uninterruptible)
+		err = runEdge(*addr, *origin, *scoring, *wasm, *bundle, *runtimeName, *uninterruptible)
 	default:
-		err = bench(*wasm, *bundle, *dur, *conns, *threads, *uninterruptible)
+		err = bench(*wasm, *bundle, *dur, *conns, *threads, *runtimeName, *uninterruptible)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -91,7 +92,7 @@ type discard struct{}
 
 func (discard) Send(context.Context, []byte, int) error { return nil }
 
-func runEdge(addr, originURL string, scoring bool, wasmPath, bundlePath string, uninterruptible bool) error {
+func runEdge(addr, originURL string, scoring bool, wasmPath, bundlePath, runtimeName string, uninterruptible bool) error {
 	ctx := context.Background()
 	wasm, err := os.ReadFile(wasmPath)
 	if err != nil {
@@ -107,13 +108,23 @@ func runEdge(addr, originURL string, scoring bool, wasmPath, bundlePath string, 
 	cfg.Scoring, cfg.Logger = scoring, log
 	keys, _ := profile.NewKeyring(24*time.Hour, profile.Key{ID: "lt", Secret: []byte("load-test-secret-0123456789abcdef")})
 	cfg.Keys = keys
-	var opts []wazerohost.Option
-	if uninterruptible {
-		opts = append(opts, wazerohost.WithInterruptible(false))
-	}
-	engines, err := edge.NewWazeroFactory(ctx, wasm, 0, log, opts...)
-	if err != nil {
-		return err
+	var engines *edge.PoolFactory
+	if runtimeName == "wasmtime" {
+		rt, err := newWasmtime(ctx)
+		if err != nil {
+			return err
+		}
+		if engines, err = edge.NewFactory(ctx, rt, wasm, 0, log); err != nil {
+			return err
+		}
+	} else {
+		var opts []wazerohost.Option
+		if uninterruptible {
+			opts = append(opts, wazerohost.WithInterruptible(false))
+		}
+		if engines, err = edge.NewWazeroFactory(ctx, wasm, 0, log, opts...); err != nil {
+			return err
+		}
 	}
 	// The outbox batches as in production; its sender discards.
 	ob, err := outbox.New(outbox.Config{}, discard{})
@@ -274,7 +285,7 @@ func metric(u, name string) string {
 	return strings.Join(out, "; ")
 }
 
-func bench(wasm, bundle string, d time.Duration, conns, threads int, uninterruptible bool) error {
+func bench(wasm, bundle string, d time.Duration, conns, threads int, runtimeName string, uninterruptible bool) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return fmt.Errorf("wrk is not installed (apt-get install wrk)")
 	}
@@ -289,7 +300,7 @@ func bench(wasm, bundle string, d time.Duration, conns, threads int, uninterrupt
 	}
 	defer oc.Process.Kill()
 	on, onURL, err := child("-role", "edge", "-origin", originURL, "-scoring=true", "-wasm", wasm, "-bundle", bundle,
-		fmt.Sprintf("-uninterruptible=%v", uninterruptible))
+		fmt.Sprintf("-uninterruptible=%v", uninterruptible), "-runtime", runtimeName)
 	if err != nil {
 		return err
 	}
@@ -303,7 +314,7 @@ func bench(wasm, bundle string, d time.Duration, conns, threads int, uninterrupt
 	if err != nil {
 		return err
 	}
-	fmt.Printf("loadtest: wrk -t%d -c%d (peak), %v per run, %d CPUs, guest interruptible=%v\n", threads, conns, d, numCPU(), !uninterruptible)
+	fmt.Printf("loadtest: wrk -t%d -c%d (peak), %v per run, %d CPUs, runtime %s, guest interruptible=%v\n", threads, conns, d, numCPU(), runtimeName, !uninterruptible)
 	// Warm up both (JIT-free, but pools, caches and connections).
 	for _, u := range []string{onURL, offURL} {
 		for _, s := range []string{decide, page} {

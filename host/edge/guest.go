@@ -49,6 +49,13 @@ func NewWazeroFactory(ctx context.Context, wasm []byte, size int, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	return NewFactory(ctx, rt, wasm, size, log)
+}
+
+// NewFactory returns an EngineFactory of host pools of size instances each
+// (size 0: host.DefaultSize()) on rt — wazero, or wasmtime in cgo builds.
+// It takes ownership of rt: on error rt is closed.
+func NewFactory(ctx context.Context, rt host.Runtime, wasm []byte, size int, log *slog.Logger) (*PoolFactory, error) {
 	if size <= 0 {
 		size = host.DefaultSize()
 	}
