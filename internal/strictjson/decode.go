@@ -2,6 +2,7 @@ package strictjson
 
 import (
 	"errors"
+	"github.com/edgescore/edgescore/internal/editdist"
 	"math"
 	"reflect"
 	"strconv"
@@ -727,7 +728,7 @@ func unknownFieldMsg(p *plan, key string) string {
 		if len(name) > maxLen {
 			continue
 		}
-		if dist := editDistance(key, name); dist < bestDist {
+		if dist := editdist.Distance(key, name, -1); dist < bestDist {
 			best, bestDist = name, dist
 		}
 	}
@@ -735,25 +736,4 @@ func unknownFieldMsg(p *plan, key string) string {
 		return "unknown field"
 	}
 	return "unknown field (did you mean " + strconv.Quote(best) + "?)"
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -1,6 +1,10 @@
 package rule
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/edgescore/edgescore/internal/editdist"
+)
 
 // typ is the static type of an expression.
 type typ uint8
@@ -551,7 +555,7 @@ func (p *parser) parseCall(t token) *node {
 func suggest[V any](name string, m map[string]V) string {
 	best, bestD := "", 3
 	for k := range m {
-		if d := distance(name, k, bestD); d < bestD || d == bestD && d <= 2 && k < best {
+		if d := editdist.Distance(name, k, bestD); d < bestD || d == bestD && d <= 2 && k < best {
 			best, bestD = k, d
 		}
 	}
@@ -559,29 +563,4 @@ func suggest[V any](name string, m map[string]V) string {
 		return ""
 	}
 	return best
-}
-
-// distance is the Levenshtein distance between a and b in bytes, or any
-// value > limit when it exceeds limit.
-func distance(a, b string, limit int) int {
-	if d := len(a) - len(b); d > limit || -d > limit {
-		return limit + 1
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
