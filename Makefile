@@ -37,10 +37,15 @@ bench: wasm
 # Short fuzzing passes over every decoder (longer: FUZZTIME=5m make fuzz).
 FUZZTIME ?= 20s
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./module/bundle/
-	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./module/xgboost/
-	$(GO) test -run='^$$' -fuzz=FuzzCompile -fuzztime=$(FUZZTIME) ./module/rule/
-	$(GO) test -run='^$$' -fuzz=FuzzUnmarshal -fuzztime=$(FUZZTIME) ./internal/strictjson/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./module/bundle/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./module/xgboost/
+	$(GO) test -run='^$$' -fuzz='^FuzzCompile$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./module/rule/
+	$(GO) test -run='^$$' -fuzz='^FuzzUnmarshal$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./internal/strictjson/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeContext$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./wasm/abi/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeDecision$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./wasm/abi/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeNames$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./wasm/abi/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeProfile$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./host/edge/profile/
+	$(GO) test -run='^$$' -fuzz='^FuzzIngest$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./controlplane/
 
 # Regenerate golden files and the reference bundle (needs python3-xgboost,
 # python3-sklearn, python3-scipy from Debian; see .ci/run).
