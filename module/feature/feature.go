@@ -248,74 +248,131 @@ func (s *Set) Field(i int) Field { return s.feats[i].field }
 
 // Compute evaluates every feature for one context into out (len ≥ Len()),
 // NaN for missing. It allocates nothing.
+//
+// Every raw field is read once into a local array, then each feature is one
+// array load and its transforms, evaluated in this loop: no call per
+// feature. In Go's wasm output a call costs ~15 ns, which across 50
+// features was a quarter of a decision's feature time.
 func (s *Set) Compute(c *shopper.Context, d *Derived, out []float32) {
+	var raw [numFields]float64
+	var txt [numFields]string
+	readFields(c, d, &raw, &txt)
 	out = out[:len(s.feats)]
 	for i := range s.feats {
-		out[i] = float32(s.eval(&s.feats[i], c, d))
+		f := &s.feats[i]
+		ops := f.ops
+		var x float64
+		switch {
+		case f.field == FieldAffinity:
+			x = c.History.Affinity(f.key)
+		case f.field.Categorical():
+			t := txt[f.field%numFields]
+			o := &ops[0]
+			switch o.code {
+			case opOnehot:
+				switch {
+				case t == "":
+					x = math.NaN()
+				case t == o.s:
+					x = 1
+				default:
+					x = 0
+				}
+			case opHash:
+				if t == "" {
+					x = math.NaN()
+				} else {
+					x = float64(HashString(t) % uint32(o.a))
+				}
+			case opIsMissing:
+				x = 0
+				if t == "" {
+					x = 1
+				}
+			}
+			ops = ops[1:]
+		default:
+			x = raw[f.field%numFields]
+		}
+		for k := range ops {
+			o := &ops[k]
+			switch o.code {
+			case opLog1p:
+				if x <= -1 {
+					x = math.NaN()
+				} else {
+					x = math.Log1p(x)
+				}
+			case opClip:
+				if x < o.a {
+					x = o.a
+				} else if x > o.b {
+					x = o.b
+				}
+			case opStandardize:
+				x = (x - o.a) / o.b
+			case opSin:
+				x = math.Sin(x * o.a)
+			case opCos:
+				x = math.Cos(x * o.a)
+			case opIsMissing:
+				if x != x {
+					x = 1
+				} else {
+					x = 0
+				}
+			}
+		}
+		out[i] = float32(x)
 	}
 }
 
-func (s *Set) eval(f *compiled, c *shopper.Context, d *Derived) float64 {
-	var x float64
-	ops := f.ops
-	if f.field.Categorical() {
-		txt := Text(f.field, c)
-		o := &ops[0]
-		switch o.code {
-		case opOnehot:
-			if txt == "" {
-				x = math.NaN()
-			} else if txt == o.s {
-				x = 1
-			} else {
-				x = 0
-			}
-		case opHash:
-			if txt == "" {
-				x = math.NaN()
-			} else {
-				x = float64(HashString(txt) % uint32(o.a))
-			}
-		case opIsMissing:
-			x = 0
-			if txt == "" {
-				x = 1
-			}
-		}
-		ops = ops[1:]
+// readFields reads every field of c (except per-key affinities) into raw
+// and txt, with the same values Number and Text return.
+func readFields(c *shopper.Context, d *Derived, raw *[numFields]float64, txt *[numFields]string) {
+	h, s, p := &c.History, &c.Session, &c.Place
+	nan := math.NaN()
+	if c.Known {
+		raw[FieldKnown] = 1
+	}
+	raw[FieldFrequency] = h.Frequency
+	raw[FieldRecency] = h.Recency
+	raw[FieldTenure] = h.Tenure
+	raw[FieldDaysSincePurchase] = h.Tenure - h.Recency
+	raw[FieldAOV] = h.AvgOrderValue
+	raw[FieldTotalSpend] = h.TotalSpend
+	raw[FieldAffinity] = nan
+	raw[FieldViewedAffinity] = nan
+	if s.Category != "" {
+		raw[FieldViewedAffinity] = h.Affinity(s.Category)
+	}
+	raw[FieldPrice] = s.Price
+	raw[FieldCartValue] = s.EffectiveCartValue()
+	if len(s.Cart) == 0 && shopper.IsMissing(s.CartValue) {
+		raw[FieldCartLines], raw[FieldCartQty] = nan, nan
 	} else {
-		x = Number(f.field, f.key, c, d)
-	}
-	for k := range ops {
-		o := &ops[k]
-		switch o.code {
-		case opLog1p:
-			if x <= -1 {
-				x = math.NaN()
-			} else {
-				x = math.Log1p(x)
-			}
-		case opClip:
-			if x < o.a {
-				x = o.a
-			} else if x > o.b {
-				x = o.b
-			}
-		case opStandardize:
-			x = (x - o.a) / o.b
-		case opSin:
-			x = math.Sin(x * o.a)
-		case opCos:
-			x = math.Cos(x * o.a)
-		case opIsMissing:
-			if x != x {
-				x = 1
-			} else {
-				x = 0
+		var q float64
+		for i := range s.Cart {
+			if v := s.Cart[i].Qty; v == v {
+				q += v
 			}
 		}
+		raw[FieldCartLines], raw[FieldCartQty] = float64(len(s.Cart)), q
 	}
-	return x
+	raw[FieldPageviews] = s.Pageviews
+	raw[FieldMinutes] = s.Minutes
+	raw[FieldLat] = p.Lat
+	raw[FieldLon] = p.Lon
+	raw[FieldHour] = p.Hour
+	raw[FieldWeekday] = p.Weekday
+	raw[FieldStoreKM] = d.StoreKM
+	txt[FieldPageType] = s.Page.String()
+	txt[FieldChannel] = s.Channel.String()
+	txt[FieldDevice] = s.Device.String()
+	txt[FieldCategory] = s.Category
+	txt[FieldSKU] = s.SKU
+	txt[FieldCountry] = p.Country
+	txt[FieldRegion] = p.Region
 }
 
 // HashString is FNV-1a-32 of s, the hash of hash_bucket (and of rule

@@ -115,3 +115,34 @@ func TestCompileRejects(t *testing.T) {
 		})
 	}
 }
+
+// readFields (the fast path of Compute) and Number/Text (what rules read)
+// must agree on every field, missing included.
+func TestReadFieldsMatchesNumberAndText(t *testing.T) {
+	full := ctx()
+	var empty shopper.Context
+	empty.Reset()
+	unknownCart := ctx()
+	unknownCart.Session.Cart, unknownCart.Session.CartValue = nil, math.NaN()
+	for name, c := range map[string]*shopper.Context{"full": full, "empty": &empty, "no cart": unknownCart} {
+		d := &Derived{StoreKM: 3.5}
+		var raw [numFields]float64
+		var txt [numFields]string
+		readFields(c, d, &raw, &txt)
+		for _, f := range Fields() {
+			if f == FieldAffinity {
+				continue
+			}
+			if f.Categorical() {
+				if got, want := txt[f], Text(f, c); got != want {
+					t.Errorf("%s: %s text %q, Text %q", name, f, got, want)
+				}
+				continue
+			}
+			got, want := raw[f], Number(f, "", c, d)
+			if got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Errorf("%s: %s = %v, Number %v", name, f, got, want)
+			}
+		}
+	}
+}
