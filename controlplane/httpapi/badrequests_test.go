@@ -43,10 +43,10 @@ func TestBadRequests(t *testing.T) {
 		status                              int
 		code, msg                           string
 	}{
-		{"malformed JSON", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": 5`, 400, "invalid", "malformed JSON"},
-		{"wrong type", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": "5"}`, 400, "invalid", "body.percent: want number, got string"},
-		{"unknown field", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": 5, "pct": 5}`, 400, "invalid", `unknown field "pct"`},
-		{"trailing data", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": 5} {}`, 400, "invalid", "unexpected data"},
+		{"malformed JSON", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": 5`, 400, "invalid", "body: unexpected end of input"},
+		{"wrong type", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": "5"}`, 400, "invalid", "body.percent: expected number, got string"},
+		{"unknown field", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": 5, "pct": 5}`, 400, "invalid", "body.pct: unknown field"},
+		{"trailing data", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": 5} {}`, 400, "invalid", "after top-level value"},
 		{"missing field", "POST", "/v1/groups/eu/canary", e.admin, J, `{"bundle": "m@2"}`, 400, "invalid", "percent: required"},
 		{"percent out of range", "POST", "/v1/groups/eu/ramp", e.admin, J, `{"percent": 101}`, 400, "invalid", "outside [0, 100]"},
 		{"bad group name", "POST", "/v1/groups/eu%20west/ramp", e.admin, J, `{"percent": 5}`, 400, "invalid", "group"},

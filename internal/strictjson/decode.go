@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"time"
 )
 
 // defaultMaxDepth is the nesting limit used when no MaxDepth option is given.
@@ -118,6 +119,9 @@ func (d *decoder) value(p *plan, v reflect.Value) *decodeError {
 		}
 		return d.object(p, v)
 	case kSlice:
+		if c == 'n' {
+			return d.null(v) // null is an absent list, as encoding/json writes a nil slice
+		}
 		if c != '[' {
 			return d.mismatch("array", p)
 		}
@@ -128,10 +132,30 @@ func (d *decoder) value(p *plan, v reflect.Value) *decodeError {
 		}
 		return d.array(p, v)
 	case kMap:
+		if c == 'n' {
+			return d.null(v) // null is an absent map, as encoding/json writes a nil map
+		}
 		if c != '{' {
 			return d.mismatch("object", p)
 		}
 		return d.mapValue(p, v)
+	case kRaw:
+		return d.raw(v)
+	case kTime:
+		if c != '"' {
+			return d.mismatch("string (RFC 3339 time)", p)
+		}
+		off := d.pos
+		b, err := d.readString()
+		if err != nil {
+			return err
+		}
+		tm, perr := time.Parse(time.RFC3339Nano, string(b))
+		if perr != nil {
+			return errAt(off, "%q is not an RFC 3339 time", b)
+		}
+		v.Set(reflect.ValueOf(tm))
+		return nil
 	case kPtr:
 		if c == 'n' {
 			if err := d.literal("null"); err != nil {
@@ -304,6 +328,15 @@ func (d *decoder) object(p *plan, v reflect.Value) *decodeError {
 			return d.syntaxErr("after object key:value pair")
 		}
 	}
+}
+
+// null consumes a null literal and sets v to its zero value (nil).
+func (d *decoder) null(v reflect.Value) *decodeError {
+	if err := d.literal("null"); err != nil {
+		return err
+	}
+	v.SetZero()
+	return nil
 }
 
 // raw stores the JSON text of the next value, verbatim, into the []byte v.

@@ -50,8 +50,11 @@
 //     and nesting deeper than MaxDepth (default 64) are errors.
 //   - A JSON value of the wrong type is an error: "expected number, got
 //     string". JSON null is an error ("null not allowed") except into a
-//     pointer, which it sets to nil, and into a float32 or float64 with the
-//     NullFloatNaN option, which sets NaN (the "missing" marker).
+//     pointer, slice or map, which it sets to nil (what encoding/json writes
+//     for nil), and into a float32 or float64 with the NullFloatNaN option,
+//     which sets NaN (the "missing" marker).
+//   - A json.RawMessage holds the value's JSON text verbatim, like a []byte
+//     field with the ,raw option.
 //   - Integers accept any JSON number whose value is a whole number in the
 //     range of the type: 3, 3.0 and 3e0 decode as 3; 3.5 ("is not an
 //     integer") and 1e20 into int32 ("out of range for int32") are errors.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 )
 
@@ -25,6 +26,8 @@ const (
 	kMap
 	kPtr
 	kStruct
+	kRaw  // json.RawMessage: the value's JSON text, verbatim
+	kTime // time.Time: an RFC 3339 string, as encoding/json writes it
 )
 
 // plan is the compiled, immutable description of how to decode one Go type.
@@ -62,6 +65,8 @@ var (
 	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	jsonNumberType      = reflect.TypeFor[json.Number]()
+	jsonRawMessageType  = reflect.TypeFor[json.RawMessage]()
+	timeType            = reflect.TypeFor[time.Time]()
 )
 
 // planFor returns the plan for t, compiling and caching it on first use.
@@ -102,6 +107,12 @@ func (c *compiler) compile(t reflect.Type) (*plan, error) {
 		if ce := e.(*cacheEntry); ce.err == nil {
 			return ce.p, nil
 		}
+	}
+	if t == jsonRawMessageType {
+		return &plan{typ: t, kind: kRaw}, nil
+	}
+	if t == timeType {
+		return &plan{typ: t, kind: kTime}, nil
 	}
 	if t == jsonNumberType {
 		return nil, &typeError{t: t, msg: "json.Number is not supported; use float64 or an integer type"}

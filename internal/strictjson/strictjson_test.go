@@ -281,7 +281,6 @@ var badCases = []badCase{
 	{name: "map value mismatch, odd key", in: `{"thresholds":{"max spend":"x"}}`, path: `thresholds["max spend"]`, msg: "expected number, got string"},
 	{name: "map of slices", in: `{"segments":{"vip":[{"min":"1"}]}}`, path: "segments.vip[0].min", msg: "expected number, got string"},
 	{name: "null into string", in: `{"name":null}`, path: "name", msg: "null not allowed for string", at: "null"},
-	{name: "null into slice", in: `{"features":null}`, path: "features", msg: "null not allowed for []strictjson_test.Feature"},
 	{name: "null into float without option", in: `{"priors":{"r":null}}`, path: "priors.r", msg: "null not allowed for float64"},
 	{name: "null into int with NaN option", in: `{"version":null}`, opts: []strictjson.Option{strictjson.NullFloatNaN()}, path: "version", msg: "null not allowed for int"},
 
@@ -548,7 +547,7 @@ func TestUnsupportedTypes(t *testing.T) {
 			{Name: "B", Type: reflect.TypeFor[int](), Tag: `json:"x"`},
 		})).Interface(), `two fields have the JSON name "x"`},
 		{"UnmarshalJSON", &struct {
-			R json.RawMessage `json:"r"`
+			R customJSON `json:"r"`
 		}{}, "UnmarshalJSON"},
 		{"json.Number", &struct {
 			N json.Number `json:"n"`
@@ -696,4 +695,27 @@ func manyKeys(n int) string {
 	}
 	sb.WriteByte('}')
 	return sb.String()
+}
+
+// customJSON has its own UnmarshalJSON, which strictjson refuses to call.
+type customJSON struct{}
+
+func (*customJSON) UnmarshalJSON([]byte) error { return nil }
+
+// null is an absent slice or map (what encoding/json writes for nil), and
+// json.RawMessage keeps the value's text verbatim.
+func TestNullCollectionsAndRawMessage(t *testing.T) {
+	var v struct {
+		L []string          `json:"l"`
+		M map[string]int    `json:"m"`
+		R json.RawMessage   `json:"r"`
+		N []json.RawMessage `json:"n"`
+	}
+	v.L, v.M = []string{"x"}, map[string]int{"a": 1}
+	if err := strictjson.Unmarshal([]byte(`{"l":null,"m":null,"r":{"a":[1, 2]},"n":[true,"s"]}`), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.L != nil || v.M != nil || string(v.R) != `{"a":[1, 2]}` || len(v.N) != 2 || string(v.N[1]) != `"s"` {
+		t.Fatalf("got %+v", v)
+	}
 }

@@ -1,29 +1,32 @@
 package jsonx
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/edgescore/edgescore/internal/strictjson"
 	"io"
 	"strings"
 )
 
-// Decode decodes data into v strictly. prefix names the value in errors
-// ("body", "events[3]"); it may be empty.
+// Decode decodes data into v strictly (internal/strictjson: unknown fields,
+// duplicate keys and trailing data are errors) and names the offending
+// value by its full path after prefix ("body", "events[3]"), e.g.
+// "body.arms[1].weight: expected integer, got string (at byte 57)".
 func Decode(data []byte, v any, prefix string) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return Explain(err, prefix)
+	err := strictjson.Unmarshal(data, v)
+	if err == nil {
+		return nil
 	}
-	if d.More() {
-		return fmt.Errorf("%s: unexpected data after the JSON value", name(prefix, ""))
+	var se *strictjson.Error
+	if !errors.As(err, &se) {
+		return err // the Go type cannot be decoded: a programming error
 	}
-	if _, err := d.Token(); err != io.EOF {
-		return fmt.Errorf("%s: unexpected data after the JSON value", name(prefix, ""))
+	path := se.Path
+	if path != "" && path[0] != '[' && prefix != "" {
+		path = "." + path
 	}
-	return nil
+	return fmt.Errorf("%s: %s (at byte %d)", name(prefix+path, ""), se.Msg, se.Offset)
 }
 
 // Explain rewrites an encoding/json error with the path of the value it is
