@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/edgescore/edgescore/host"
@@ -76,34 +74,6 @@ func sameRecord(a, b []byte) bool { return bytes.Equal(a, b) }
 
 // contexts returns the varied test contexts.
 func contexts(tb testing.TB) []*shopper.Context { return testbundle.Contexts(tb) }
-
-// logSink collects log records for assertions.
-type logSink struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (s *logSink) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lines = append(s.lines, string(p))
-	return len(p), nil
-}
-
-func (s *logSink) contains(sub string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, l := range s.lines {
-		if strings.Contains(l, sub) {
-			return true
-		}
-	}
-	return false
-}
 
 func ctxWithID(id string) *shopper.Context {
 	c := new(shopper.Context)

@@ -268,8 +268,8 @@ func TestDeadline(t *testing.T) {
 // instances' calls are unaffected.
 func TestTrap(t *testing.T) {
 	ctx := context.Background()
-	var sink logSink
-	p := newPool(t, guesttest.DebugModule(t), host.WithSize(2), host.WithLogger(sink.logger()))
+	var sink guesttest.LogSink
+	p := newPool(t, guesttest.DebugModule(t), host.WithSize(2), host.WithLogger(sink.Logger()))
 	if _, err := p.LoadBundle(ctx, testbundle.Small(t, "s@1", 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -278,8 +278,8 @@ func TestTrap(t *testing.T) {
 	if !errors.Is(err, host.ErrTrap) {
 		t.Fatalf("err = %v, want ErrTrap", err)
 	}
-	if !sink.contains("edgescore-debug: deliberate trap") {
-		t.Errorf("the guest's panic message was not logged; log:\n%s", strings.Join(sink.lines, ""))
+	if !sink.Contains("edgescore-debug: deliberate trap") {
+		t.Errorf("the guest's panic message was not logged; log:\n%s", sink.String())
 	}
 	for i := range 10 {
 		if err := p.Decide(ctx, ctxWithID("after"), &d); err != nil {

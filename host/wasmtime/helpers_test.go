@@ -4,10 +4,7 @@ package wasmtimehost_test
 
 import (
 	"context"
-	"log/slog"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/edgescore/edgescore/host"
@@ -68,33 +65,4 @@ func ctxWithID(id string) *shopper.Context {
 	c.Reset()
 	c.ShopperID = id
 	return c
-}
-
-// logSink collects log records for assertions.
-type logSink struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (s *logSink) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lines = append(s.lines, string(p))
-	return len(p), nil
-}
-
-func (s *logSink) contains(sub string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Contains(strings.Join(s.lines, ""), sub)
-}
-
-func (s *logSink) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Join(s.lines, "")
 }

@@ -87,8 +87,8 @@ func TestNotWasm(t *testing.T) {
 // replaces the instance.
 func TestTrap(t *testing.T) {
 	ctx := context.Background()
-	var sink logSink
-	p := newPool(t, newRuntime(t), guesttest.DebugModule(t), host.WithSize(2), host.WithLogger(sink.logger()))
+	var sink guesttest.LogSink
+	p := newPool(t, newRuntime(t), guesttest.DebugModule(t), host.WithSize(2), host.WithLogger(sink.Logger()))
 	if _, err := p.LoadBundle(ctx, testbundle.Small(t, "s@1", 0)); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestTrap(t *testing.T) {
 	if !errors.As(err, &te) || te.Func != abi.ExportDecide {
 		t.Errorf("err = %v, want a TrapError in decide", err)
 	}
-	if !sink.contains("edgescore-debug: deliberate trap") {
+	if !sink.Contains("edgescore-debug: deliberate trap") {
 		t.Errorf("the guest's panic message was not logged; log:\n%s", sink.String())
 	}
 	for i := range 10 {
@@ -250,15 +250,15 @@ func loadBundle(t *testing.T, in host.Instance, data []byte) {
 // pool survives it.
 func TestMemoryLimit(t *testing.T) {
 	ctx := context.Background()
-	var sink logSink
+	var sink guesttest.LogSink
 	p := newPool(t, newRuntime(t, wasmtimehost.WithMemoryLimit(32<<20)), guesttest.Module(t),
-		host.WithSize(1), host.WithLogger(sink.logger()))
+		host.WithSize(1), host.WithLogger(sink.Logger()))
 	big := make([]byte, 48<<20) // bundle_buffer must allocate 48 MiB
 	_, err := p.LoadBundle(ctx, big)
 	if !errors.Is(err, host.ErrTrap) {
 		t.Fatalf("err = %v, want ErrTrap", err)
 	}
-	if !sink.contains("out of memory") {
+	if !sink.Contains("out of memory") {
 		t.Errorf("no out-of-memory message in the log:\n%s", sink.String())
 	}
 	if _, err := p.LoadBundle(ctx, testbundle.Small(t, "s@1", 0)); err != nil {
