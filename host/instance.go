@@ -95,8 +95,14 @@ func (in *instance) close() {
 // if ctx is done, else a trap.
 func (in *instance) callError(ctx context.Context, export string, err error) error {
 	in.stderr.Flush()
-	if ctx.Err() != nil {
-		return fmt.Errorf("host: %s interrupted: %w (%w)", export, ctx.Err(), err)
+	// A runtime may end the call at its deadline before ctx's own timer
+	// has fired (ctx.Err still nil): its error then wraps
+	// context.DeadlineExceeded.
+	if cause := ctx.Err(); cause != nil || ctxDone(err) {
+		if cause == nil {
+			return fmt.Errorf("host: %s interrupted: %w", export, err)
+		}
+		return fmt.Errorf("host: %s interrupted: %w (%w)", export, cause, err)
 	}
 	return fmt.Errorf("%w in %s: %w", ErrTrap, export, err)
 }

@@ -102,6 +102,11 @@ func (p *Pool) Decide(ctx context.Context, c *shopper.Context, d *scorer.Decisio
 // decision: during a hot-swap it may be the previous one, and its names are
 // the ones d's indexes refer to.
 func (p *Pool) DecideBundle(ctx context.Context, c *shopper.Context, d *scorer.Decision) (*Bundle, error) {
+	// A runtime notices a done context only at its next check inside the
+	// call, which a short call may never reach.
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("host: not calling the guest: %w", err)
+	}
 	in, err := p.checkout(ctx, true)
 	if err != nil {
 		return nil, err
