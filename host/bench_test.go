@@ -86,8 +86,9 @@ func BenchmarkPoolParallel(b *testing.B) {
 // instance from its compiled module: Instantiate (the Go runtime's
 // _initialize), then loading the reference bundle. Sub-benchmark
 // "instantiate" stops before the bundle; "from cache" also compiles, from
-// the on-disk cache, as a restarted process does. The instance's linear
-// memory is reported.
+// the on-disk cache, as a restarted process does; "restore snapshot" is
+// what the pool does once it has a bundle: copy the state of the instance
+// that loaded it. The instance's linear memory is reported.
 func BenchmarkInstanceStart(b *testing.B) {
 	data, _ := testbundle.Reference(b)
 	wasm := guesttest.Module(b)
@@ -108,6 +109,27 @@ func BenchmarkInstanceStart(b *testing.B) {
 		}
 		return inst
 	}
+	// What the pool does instead once a bundle is loaded: restore a
+	// snapshot of the instance that loaded it.
+	b.Run("restore snapshot", func(b *testing.B) {
+		src := start(b, mod, true)
+		snap, err := src.(host.Snapshotter).Snapshot()
+		src.Close(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			inst, err := mod.(host.Restorer).Restore(ctx, host.InstanceConfig{}, snap)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			inst.Close(ctx)
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(len(snap.Memory)), "memory-bytes/instance")
+	})
 	for _, tc := range []struct {
 		name      string
 		load      bool

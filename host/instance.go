@@ -42,16 +42,24 @@ type instance struct {
 	stderr *lineLogger
 }
 
-// startInstance instantiates mod (running _initialize), checks its ABI
-// version and fetches its input buffer.
-func startInstance(ctx context.Context, mod Module, id uint64, log *slog.Logger) (*instance, error) {
+// startInstance instantiates mod (running _initialize), or restores snap
+// when it is not nil (mod is then a Restorer), checks its ABI version and
+// fetches its input buffer.
+func startInstance(ctx context.Context, mod Module, snap *Snapshot, id uint64, log *slog.Logger) (*instance, error) {
 	in := &instance{
 		id:     id,
 		stack:  make([]uint64, 2),
 		stdout: newLineLogger(log, slog.LevelInfo, "stdout", id),
 		stderr: newLineLogger(log, slog.LevelError, "stderr", id),
 	}
-	inst, err := mod.Instantiate(ctx, InstanceConfig{Stdout: in.stdout, Stderr: in.stderr})
+	cfg := InstanceConfig{Stdout: in.stdout, Stderr: in.stderr}
+	var inst Instance
+	var err error
+	if snap != nil {
+		inst, err = mod.(Restorer).Restore(ctx, cfg, snap)
+	} else {
+		inst, err = mod.Instantiate(ctx, cfg)
+	}
 	if err != nil {
 		in.stderr.Flush()
 		return nil, fmt.Errorf("host: starting an instance: %w", err)

@@ -12,6 +12,7 @@ type config struct {
 	size         int
 	log          *slog.Logger
 	closeRuntime bool
+	noSnapshots  bool
 }
 
 // WithSize sets the number of instances (default DefaultSize()). Each
@@ -22,6 +23,12 @@ func WithSize(n int) Option { return func(c *config) { c.size = n } }
 // WithLogger sets the logger for pool events and the guests' stderr
 // (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithoutSnapshots makes every new instance run the Go runtime's start and
+// load the bundle itself, instead of starting as a copy of the instance
+// that loaded the bundle first (see Snapshot). For comparison and for
+// runtimes one does not trust to restore state faithfully.
+func WithoutSnapshots() Option { return func(c *config) { c.noSnapshots = true } }
 
 // WithCloseRuntime makes Close also close the Runtime the pool was built
 // on (for a runtime made only for this pool).

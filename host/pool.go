@@ -37,8 +37,8 @@ type Pool struct {
 	closeOnce sync.Once
 	nextID    atomic.Uint64
 
-	started, discarded, traps, interrupts atomic.Uint64
-	memory                                atomic.Uint64
+	started, restored, switched, discarded, traps, interrupts atomic.Uint64
+	memory                                                    atomic.Uint64
 }
 
 // generation is one successfully loaded bundle.
@@ -46,6 +46,9 @@ type generation struct {
 	seq    uint64
 	data   []byte
 	bundle *Bundle
+	// snap is the instance that loaded the bundle, just after: new
+	// instances start from it. nil if the runtime cannot snapshot.
+	snap *Snapshot
 }
 
 // instanceStartTimeout bounds starting one instance in the background.
@@ -151,6 +154,7 @@ func (p *Pool) LoadBundle(ctx context.Context, data []byte) (*Bundle, error) {
 		return nil, err
 	}
 	g.bundle = b
+	g.snap = p.snapshot(in)
 	p.seq++
 	p.cur.Store(g)
 	p.memory.Store(in.mem.Size())
@@ -176,6 +180,8 @@ type Stats struct {
 	Size       int    // instances the pool keeps
 	Idle       int    // instances ready now
 	Started    uint64 // instances started, replacements included
+	Restored   uint64 // of those, instances started from a snapshot
+	Switched   uint64 // instances replaced by a restored one to change bundle
 	Discarded  uint64 // instances discarded after a trap or an interruption
 	Traps      uint64 // calls that trapped
 	Interrupts uint64 // calls ended by their context
@@ -189,7 +195,7 @@ type Stats struct {
 func (p *Pool) Stats() Stats {
 	s := Stats{
 		Size: p.cfg.size, Idle: len(p.idle),
-		Started: p.started.Load(), Discarded: p.discarded.Load(),
+		Started: p.started.Load(), Restored: p.restored.Load(), Switched: p.switched.Load(), Discarded: p.discarded.Load(),
 		Traps: p.traps.Load(), Interrupts: p.interrupts.Load(),
 		InstanceMemory: p.memory.Load(),
 	}
@@ -258,9 +264,39 @@ func (p *Pool) closed() bool {
 	}
 }
 
-// startInstance starts one instance with the current bundle loaded.
+// snapshot captures in, if the runtime can restore it: later instances
+// start as copies of it (a memory copy instead of the Go runtime's start
+// and the bundle load: about 1.5 ms instead of 45 ms with wazero). A
+// failure only costs that speed.
+func (p *Pool) snapshot(in *instance) *Snapshot {
+	sn, ok := in.inst.(Snapshotter)
+	if _, can := p.mod.(Restorer); !ok || !can || p.cfg.noSnapshots {
+		return nil
+	}
+	s, err := sn.Snapshot()
+	if err != nil {
+		p.log.Warn("snapshotting a guest instance; new instances will load the bundle themselves", "err", err)
+		return nil
+	}
+	return s
+}
+
+// startInstance starts one instance with the current bundle loaded:
+// restored from the bundle's snapshot if there is one, else started and
+// loaded.
 func (p *Pool) startInstance(ctx context.Context) (*instance, error) {
-	in, err := startInstance(ctx, p.mod, p.nextID.Add(1), p.log)
+	if g := p.cur.Load(); g != nil && g.snap != nil {
+		in, err := startInstance(ctx, p.mod, g.snap, p.nextID.Add(1), p.log)
+		if err == nil {
+			in.gen = g
+			p.live.Add(1)
+			p.started.Add(1)
+			p.restored.Add(1)
+			return in, nil
+		}
+		p.log.Warn("restoring a guest instance from a snapshot; starting one afresh", "err", err)
+	}
+	in, err := startInstance(ctx, p.mod, nil, p.nextID.Add(1), p.log)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +340,8 @@ func (p *Pool) checkout(ctx context.Context, reload bool) (*instance, error) {
 		return nil, fmt.Errorf("host: %w", ErrNoBundle)
 	}
 	if in.gen != g {
-		if _, err, dead := in.load(ctx, g, false); err != nil {
+		nin, err, dead := p.switchTo(ctx, in, g)
+		if err != nil {
 			if dead {
 				p.discard(in, err)
 			} else {
@@ -312,8 +349,26 @@ func (p *Pool) checkout(ctx context.Context, reload bool) (*instance, error) {
 			}
 			return nil, fmt.Errorf("host: switching an instance to bundle %s: %w", g.bundle.ID(), err)
 		}
+		in = nin
 	}
 	return in, nil
+}
+
+// switchTo gives in's caller an instance with g loaded: a restored copy of
+// g's snapshot, in place of in, when there is one; else in, after loading
+// g into it. dead reports that in must be discarded.
+func (p *Pool) switchTo(ctx context.Context, in *instance, g *generation) (*instance, error, bool) {
+	if g.snap != nil {
+		if nin, err := p.startInstance(ctx); err == nil && nin.gen == g {
+			p.retire(in)
+			p.switched.Add(1)
+			return nin, nil, false
+		} else if err == nil {
+			p.retire(nin) // a newer bundle arrived meanwhile: load g the slow way
+		}
+	}
+	_, err, dead := in.load(ctx, g, false)
+	return in, err, dead
 }
 
 // checkin returns a healthy instance to the pool.
@@ -402,7 +457,7 @@ func (p *Pool) refresher() {
 				continue
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), instanceStartTimeout)
-			_, err, dead := in.load(ctx, g, false)
+			nin, err, dead := p.switchTo(ctx, in, g)
 			cancel()
 			if dead {
 				p.discard(in, err)
@@ -411,7 +466,7 @@ func (p *Pool) refresher() {
 			if err != nil {
 				p.log.Error("switching an idle instance to the new bundle", "err", err)
 			}
-			p.checkin(in)
+			p.checkin(nin)
 		}
 	}
 }

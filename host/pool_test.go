@@ -287,7 +287,7 @@ func TestTrap(t *testing.T) {
 		}
 	}
 	waitFor(t, func() bool { return p.Stats().Idle == 2 })
-	if s := p.Stats(); s.Traps != 1 || s.Started != 3 {
+	if s := p.Stats(); s.Traps != 1 || s.Started != 3+s.Switched {
 		t.Errorf("stats %+v", s)
 	}
 }
@@ -368,3 +368,63 @@ func TestDecideAllocs(t *testing.T) {
 // call. The host code itself allocates nothing (see the uninterruptible
 // case).
 const wazeroCallAllocs = 3
+
+// TestSnapshotRestore: an instance restored from the snapshot taken after
+// a bundle load is the loading instance's twin — it decides as the native
+// core does over the varied contexts, it loads a later bundle, and it
+// survives being restored again after a trap. Without snapshots the same
+// holds and nothing is restored.
+func TestSnapshotRestore(t *testing.T) {
+	ctx := context.Background()
+	ref, _ := testbundle.Reference(t)
+	small := testbundle.Small(t, "s@2", 0.5)
+	for _, tc := range []struct {
+		name     string
+		opts     []host.Option
+		restored bool
+	}{
+		{"snapshots", nil, true},
+		{"without snapshots", []host.Option{host.WithoutSnapshots()}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPool(t, guesttest.DebugModule(t), append(tc.opts, host.WithSize(1))...)
+			check := func(data []byte, round string) {
+				t.Helper()
+				nat := newNative(t, data)
+				var d scorer.Decision
+				for i, c := range contexts(t) {
+					b, err := p.DecideBundle(ctx, c, &d)
+					if err != nil {
+						t.Fatalf("%s: context %d: %v", round, i, err)
+					}
+					if got, want := record(&d, b.CRC()), nat.record(c); !sameRecord(got, want) {
+						t.Fatalf("%s: context %d differs from native:\n%s", round, i, conformance.Diff(got, want))
+					}
+				}
+			}
+			trap := func() {
+				t.Helper()
+				var d scorer.Decision
+				if err := p.Decide(ctx, ctxWithID(abi.DebugTrapShopperID), &d); !errors.Is(err, host.ErrTrap) {
+					t.Fatalf("err = %v, want ErrTrap", err)
+				}
+				waitFor(t, func() bool { return p.Stats().Idle == 1 })
+			}
+			if _, err := p.LoadBundle(ctx, ref); err != nil {
+				t.Fatal(err)
+			}
+			trap() // the replacement starts from the snapshot
+			check(ref, "restored")
+			if _, err := p.LoadBundle(ctx, small); err != nil { // into the restored instance
+				t.Fatal(err)
+			}
+			check(small, "bundle loaded into a restored instance")
+			trap()
+			check(small, "restored again")
+			s := p.Stats()
+			if tc.restored != (s.Restored == 2) || (!tc.restored && s.Restored != 0) {
+				t.Errorf("stats %+v", s)
+			}
+		})
+	}
+}

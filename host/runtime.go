@@ -78,3 +78,28 @@ type Memory interface {
 	// Size is the memory's current size in bytes.
 	Size() uint64
 }
+
+// Snapshot is the whole state of an instance between two calls: its linear
+// memory and its globals, in index order. A Go guest keeps all of its state
+// there (the Go heap and goroutine stacks are in linear memory, the stack
+// pointer and the current goroutine in globals), so an instance restored
+// from a snapshot continues exactly where the original stood — with the Go
+// runtime started and the bundle loaded, which is most of what starting an
+// instance costs (wasm/ABI.md, "Snapshots").
+type Snapshot struct {
+	Memory  []byte
+	Globals []uint64
+}
+
+// Snapshotter is implemented by instances whose state can be captured
+// between calls. The pool snapshots the instance that loaded a bundle and
+// starts later instances from it.
+type Snapshotter interface {
+	Snapshot() (*Snapshot, error)
+}
+
+// Restorer is implemented by modules that can start an instance from a
+// Snapshot of one of their own instances, without running _initialize.
+type Restorer interface {
+	Restore(ctx context.Context, cfg InstanceConfig, s *Snapshot) (Instance, error)
+}

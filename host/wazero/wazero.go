@@ -1,6 +1,7 @@
 package wazerohost
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -75,7 +77,11 @@ type Runtime struct {
 	interruptible bool
 }
 
-var _ host.Runtime = (*Runtime)(nil)
+var (
+	_ host.Runtime     = (*Runtime)(nil)
+	_ host.Restorer    = (*module)(nil)
+	_ host.Snapshotter = (*instance)(nil)
+)
 
 // New returns a Runtime.
 func New(ctx context.Context, opts ...Option) (*Runtime, error) {
@@ -169,11 +175,12 @@ func NewPool(ctx context.Context, wasm []byte, opts ...host.Option) (*host.Pool,
 // Compile implements host.Runtime.
 //
 // The module is instrumented first (host/internal/instrument): with fuel if
-// the runtime is interruptible, and with its globals exported so that
-// instances can be snapshotted (host.Snapshotter). The compilation cache
+// the runtime is interruptible, with its globals exported so that instances
+// can be snapshotted (host.Snapshotter), and with its 27,000 data segments
+// merged into a few (instantiation with the Go runtime start: 5.4 → 1.7 ms). The compilation cache
 // holds the instrumented code.
 func (r *Runtime) Compile(ctx context.Context, wasm []byte) (host.Module, error) {
-	cfg := instrument.Config{ExportGlobals: true}
+	cfg := instrument.Config{ExportGlobals: true, MergeData: true}
 	if r.interruptible {
 		cfg.Fuel = FuelQuantum
 		cfg.YieldModule, cfg.YieldName = wasi_snapshot_preview1.ModuleName, "sched_yield"
@@ -233,7 +240,15 @@ func (m *module) ExportedMemories() []string {
 }
 
 func (m *module) Instantiate(ctx context.Context, cfg host.InstanceConfig) (host.Instance, error) {
-	mc := wazero.NewModuleConfig().
+	mod, err := m.rt.InstantiateModule(ctx, m.cm, m.config(cfg))
+	if err != nil {
+		return nil, err
+	}
+	return &instance{mod: mod, globals: m.globals}, nil
+}
+
+func (m *module) config(cfg host.InstanceConfig) wazero.ModuleConfig {
+	return wazero.NewModuleConfig().
 		WithName(""). // anonymous: many instances of one module
 		WithStartFunctions(abi.ExportInitialize).
 		WithStdout(orDiscard(cfg.Stdout)).
@@ -241,12 +256,56 @@ func (m *module) Instantiate(ctx context.Context, cfg host.InstanceConfig) (host
 		WithSysWalltime().
 		WithSysNanotime().
 		WithRandSource(rand.Reader)
-	mod, err := m.rt.InstantiateModule(ctx, m.cm, mc)
+}
+
+// Restore implements host.Restorer: a new instance whose _initialize is not
+// run; its memory is grown to the snapshot's size and overwritten, and its
+// globals set, which makes it the snapshotted instance's twin.
+func (m *module) Restore(ctx context.Context, cfg host.InstanceConfig, s *host.Snapshot) (host.Instance, error) {
+	if len(s.Globals) != m.globals {
+		return nil, fmt.Errorf("wazerohost: snapshot has %d globals, the module %d", len(s.Globals), m.globals)
+	}
+	if len(s.Memory)%pageSize != 0 {
+		return nil, fmt.Errorf("wazerohost: snapshot memory of %d bytes is not a whole number of pages", len(s.Memory))
+	}
+	mod, err := m.rt.InstantiateModule(ctx, m.cm, m.config(cfg).WithStartFunctions())
 	if err != nil {
 		return nil, err
 	}
-	return &instance{mod: mod}, nil
+	fail := func(err error) (host.Instance, error) {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("wazerohost: restoring a snapshot: %w", err)
+	}
+	mem := mod.ExportedMemory(abi.ExportMemory)
+	if mem == nil {
+		return fail(errors.New("no memory exported"))
+	}
+	if have, want := mem.Size(), uint32(len(s.Memory)); have < want {
+		if _, ok := mem.Grow((want - have) / pageSize); !ok {
+			return fail(fmt.Errorf("growing memory to %d bytes", want))
+		}
+	} else if have > want {
+		return fail(fmt.Errorf("a fresh instance has %d bytes of memory, more than the snapshot's %d", have, want))
+	}
+	if !mem.Write(0, s.Memory) {
+		return fail(errors.New("writing memory"))
+	}
+	for i, v := range s.Globals {
+		switch g := mod.ExportedGlobal(globalName(i)).(type) {
+		case api.MutableGlobal:
+			g.Set(v)
+		case nil:
+			return fail(fmt.Errorf("global %d is not exported", i))
+		default:
+			if g.Get() != v {
+				return fail(fmt.Errorf("immutable global %d differs", i))
+			}
+		}
+	}
+	return &instance{mod: mod, globals: m.globals}, nil
 }
+
+func globalName(i int) string { return instrument.GlobalExportPrefix + strconv.Itoa(i) }
 
 func (m *module) Close(ctx context.Context) error { return m.cm.Close(ctx) }
 
@@ -257,7 +316,31 @@ func orDiscard(w io.Writer) io.Writer {
 	return w
 }
 
-type instance struct{ mod api.Module }
+type instance struct {
+	mod     api.Module
+	globals int
+}
+
+// Snapshot implements host.Snapshotter.
+func (i *instance) Snapshot() (*host.Snapshot, error) {
+	mem := i.mod.ExportedMemory(abi.ExportMemory)
+	if mem == nil {
+		return nil, errors.New("wazerohost: snapshot: no memory exported")
+	}
+	view, ok := mem.Read(0, mem.Size())
+	if !ok {
+		return nil, errors.New("wazerohost: snapshot: reading memory")
+	}
+	s := &host.Snapshot{Memory: bytes.Clone(view), Globals: make([]uint64, i.globals)}
+	for k := range s.Globals {
+		g := i.mod.ExportedGlobal(globalName(k))
+		if g == nil {
+			return nil, fmt.Errorf("wazerohost: snapshot: global %d is not exported", k)
+		}
+		s.Globals[k] = g.Get()
+	}
+	return s, nil
+}
 
 func (i *instance) Function(name string) host.Function {
 	f := i.mod.ExportedFunction(name)

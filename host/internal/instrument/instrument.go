@@ -27,8 +27,10 @@
 package instrument
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // GlobalExportPrefix names the exported globals: global N is exported as
@@ -50,7 +52,16 @@ type Config struct {
 	YieldModule, YieldName string
 	// ExportGlobals exports every global of the module.
 	ExportGlobals bool
+	// MergeData merges active data segments less than MergeGap bytes
+	// apart, filling the gaps with the zeros they would have had. Go's
+	// linker leaves out zero runs, which makes tens of thousands of
+	// segments, and wazero pays an allocation and a constant-expression
+	// evaluation for each one on every instantiation.
+	MergeData bool
 }
+
+// MergeGap is the largest gap of zeros MergeData fills.
+const MergeGap = 64
 
 // Info describes the rewritten module.
 type Info struct {
@@ -78,13 +89,15 @@ const (
 
 // Section ids.
 const (
-	secCustom   = 0
-	secType     = 1
-	secImport   = 2
-	secFunction = 3
-	secGlobal   = 6
-	secExport   = 7
-	secCode     = 10
+	secCustom    = 0
+	secType      = 1
+	secImport    = 2
+	secFunction  = 3
+	secGlobal    = 6
+	secExport    = 7
+	secCode      = 10
+	secData      = 11
+	secDataCount = 12
 )
 
 // Error is a malformed or unsupported module, with the byte offset where
@@ -233,6 +246,14 @@ func Module(wasm []byte, cfg Config) ([]byte, Info, error) {
 		case secExport:
 			sawExport = true
 			body = appendExports(body, cfg, info.Globals, fuelGlobal)
+		case secData:
+			if cfg.MergeData {
+				body = mergeData(body)
+			}
+		case secDataCount:
+			if cfg.MergeData {
+				body = nil // rewritten with the data section, below
+			}
 		case secCode:
 			if fuelGlobal >= 0 {
 				body, info.Loops, err = instrumentCode(body, fuelCheck(uint32(fuelGlobal), uint32(yieldFunc), cfg.Fuel))
@@ -251,9 +272,79 @@ func Module(wasm []byte, cfg Config) ([]byte, Info, error) {
 			sawExport = true
 			out = appendSection(out, secExport, appendExports([]byte{0}, cfg, info.Globals, fuelGlobal))
 		}
+		if s.id == secDataCount && body == nil {
+			body = appendU32(nil, dataCount(secs, cfg.MergeData))
+		}
 		out = appendSection(out, s.id, body)
 	}
 	return out, info, nil
+}
+
+// dataCount is the number of data segments after the rewrite.
+func dataCount(secs []section, merge bool) uint32 {
+	for _, s := range secs {
+		if s.id == secData {
+			body := s.body
+			if merge {
+				body = mergeData(body)
+			}
+			r := reader{b: body}
+			return r.u32()
+		}
+	}
+	return 0
+}
+
+// mergeData returns a data section body whose segments cover the same bytes
+// with fewer segments, or body itself when it holds anything but active
+// segments of memory 0 at constant, non-overlapping offsets.
+func mergeData(body []byte) []byte {
+	type seg struct {
+		off  uint32
+		data []byte
+	}
+	r := reader{b: body}
+	n := r.u32()
+	segs := make([]seg, 0, n)
+	for i := 0; i < int(n) && r.err == nil; i++ {
+		if flag := r.u32(); flag != 0 || r.byte() != 0x41 {
+			return body
+		}
+		off := r.s64()
+		if r.byte() != 0x0b || off < 0 || off > 1<<32-1 {
+			return body
+		}
+		segs = append(segs, seg{uint32(off), r.bytes(int(r.u32()))})
+	}
+	if r.err != nil || !r.done() {
+		return body
+	}
+	slices.SortStableFunc(segs, func(a, b seg) int { return cmp.Compare(a.off, b.off) })
+	var merged []seg
+	for _, s := range segs {
+		if k := len(merged) - 1; k >= 0 {
+			end := uint64(merged[k].off) + uint64(len(merged[k].data))
+			if uint64(s.off) < end {
+				return body // overlapping: later segments win; keep the order
+			}
+			if uint64(s.off)-end <= MergeGap {
+				m := &merged[k]
+				m.data = append(m.data, make([]byte, uint64(s.off)-end)...)
+				m.data = append(m.data, s.data...)
+				continue
+			}
+		}
+		merged = append(merged, seg{s.off, append([]byte(nil), s.data...)})
+	}
+	out := appendU32(nil, uint32(len(merged)))
+	for _, s := range merged {
+		out = append(out, 0, 0x41)
+		out = appendS64(out, int64(int32(s.off)))
+		out = append(out, 0x0b)
+		out = appendU32(out, uint32(len(s.data)))
+		out = append(out, s.data...)
+	}
+	return out
 }
 
 // fuelCheck is the code inserted at each loop header:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/edgescore/edgescore/host/internal/guesttest"
 	"github.com/edgescore/edgescore/host/internal/instrument"
@@ -153,6 +154,62 @@ func TestGoModule(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d loops instrumented, %d → %d bytes", info.Loops, len(wasm), len(out))
+}
+
+// TestMergeData: the merged data segments give the same initial memory as
+// Go's thousands of segments.
+func TestMergeData(t *testing.T) {
+	ctx := context.Background()
+	wasm := guesttest.Module(t)
+	merged, _, err := instrument.Module(wasm, instrument.Config{MergeData: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	memory := func(wasm []byte) []byte {
+		rt := wazero.NewRuntime(ctx)
+		defer rt.Close(ctx)
+		wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+		mod, err := rt.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithStartFunctions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := mod.ExportedMemory("memory")
+		b, _ := m.Read(0, m.Size())
+		return bytes.Clone(b)
+	}
+	if a, b := memory(wasm), memory(merged); !bytes.Equal(a, b) {
+		t.Fatalf("initial memories differ (%d and %d bytes)", len(a), len(b))
+	}
+	segments := func(wasm []byte) int {
+		n := 0
+		for i := 8; i < len(wasm); {
+			id := wasm[i]
+			size, w := uleb(wasm[i+1:])
+			body := wasm[i+1+w : i+1+w+int(size)]
+			if id == 11 {
+				c, _ := uleb(body)
+				n = int(c)
+			}
+			i += 1 + w + int(size)
+		}
+		return n
+	}
+	if a, b := segments(wasm), segments(merged); b >= a/100 || b == 0 {
+		t.Errorf("%d segments merged into %d", a, b)
+	} else {
+		t.Logf("%d segments merged into %d; %d → %d bytes", a, b, len(wasm), len(merged))
+	}
+}
+
+func uleb(b []byte) (uint64, int) {
+	var v uint64
+	for i, c := range b {
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
 }
 
 func TestErrors(t *testing.T) {
