@@ -170,17 +170,21 @@ func BenchmarkDecide(b *testing.B) {
 }
 
 // BenchmarkInstantiate is starting one instance: instantiating the module
-// and running _initialize (the Go runtime's start-up), then closing it.
+// and running _initialize (the Go runtime's start-up), then closing it;
+// "+bundle" also loads the reference bundle; "restore" is what the pool
+// does once it has a bundle: start the instance as a copy of a snapshot
+// taken after the load.
 func BenchmarkInstantiate(b *testing.B) {
 	ctx := context.Background()
 	wasm := guesttest.Module(b)
+	data, _ := testbundle.Reference(b)
 	for _, r := range runtimes {
+		m, err := r.new(b).Compile(ctx, wasm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer m.Close(ctx)
 		b.Run(r.name, func(b *testing.B) {
-			m, err := r.new(b).Compile(ctx, wasm)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer m.Close(ctx)
 			for b.Loop() {
 				in, err := m.Instantiate(ctx, host.InstanceConfig{})
 				if err != nil {
@@ -188,6 +192,36 @@ func BenchmarkInstantiate(b *testing.B) {
 				}
 				in.Close(ctx)
 			}
+		})
+		b.Run(r.name+"+bundle", func(b *testing.B) {
+			for b.Loop() {
+				in, err := m.Instantiate(ctx, host.InstanceConfig{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				loadBundle(b, in, data)
+				in.Close(ctx)
+			}
+		})
+		b.Run(r.name+"-restore", func(b *testing.B) {
+			src, err := m.Instantiate(ctx, host.InstanceConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			loadBundle(b, src, data)
+			snap, err := src.(host.Snapshotter).Snapshot()
+			src.Close(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				in, err := m.(host.Restorer).Restore(ctx, host.InstanceConfig{}, snap)
+				if err != nil {
+					b.Fatal(err)
+				}
+				in.Close(ctx)
+			}
+			b.ReportMetric(float64(len(snap.Memory)), "memory-bytes/instance")
 		})
 	}
 }

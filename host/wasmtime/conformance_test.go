@@ -4,6 +4,7 @@ package wasmtimehost_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/edgescore/edgescore/host"
@@ -12,6 +13,7 @@ import (
 	"github.com/edgescore/edgescore/host/internal/testbundle"
 	wazerohost "github.com/edgescore/edgescore/host/wazero"
 	"github.com/edgescore/edgescore/module/scorer"
+	"github.com/edgescore/edgescore/wasm/abi"
 )
 
 // TestConformance: the golden decisions, bit for bit, on wasmtime.
@@ -65,4 +67,28 @@ func TestDecideMatchesWazero(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConformanceRestored: the golden decisions from instances restored
+// from a snapshot (the replacement of an instance that trapped), which is
+// how the pool starts instances once it has a bundle.
+func TestConformanceRestored(t *testing.T) {
+	rt := newRuntime(t)
+	wasm := guesttest.DebugModule(t)
+	conformance.Run(t, func(t *testing.T, data []byte) conformance.Decider {
+		ctx := context.Background()
+		p := newPool(t, rt, wasm, host.WithSize(1))
+		if _, err := p.LoadBundle(ctx, data); err != nil {
+			t.Fatal(err)
+		}
+		var d scorer.Decision
+		if err := p.Decide(ctx, ctxWithID(abi.DebugTrapShopperID), &d); !errors.Is(err, host.ErrTrap) {
+			t.Fatalf("err = %v, want ErrTrap", err)
+		}
+		waitFor(t, func() bool { return p.Stats().Idle == 1 })
+		if s := p.Stats(); s.Restored != 1 {
+			t.Fatalf("the replacement was not restored from a snapshot: %+v", s)
+		}
+		return p
+	})
 }

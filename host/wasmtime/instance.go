@@ -6,11 +6,14 @@ package wasmtimehost
 import "C"
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"runtime/cgo"
+	"strconv"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -18,6 +21,7 @@ import (
 	"github.com/bytecodealliance/wasmtime-go/v39"
 
 	"github.com/edgescore/edgescore/host"
+	"github.com/edgescore/edgescore/host/internal/instrument"
 	"github.com/edgescore/edgescore/wasm/abi"
 )
 
@@ -86,6 +90,91 @@ func (in *instance) bind(wi *wasmtime.Instance) error {
 	C.es_memory(in.ctx, &in.memh, &in.res)
 	in.memBase, in.memSize = unsafe.Pointer(in.res.mem_base), uintptr(in.res.mem_size)
 	return nil
+}
+
+// Snapshot implements host.Snapshotter.
+func (in *instance) Snapshot() (*host.Snapshot, error) {
+	if in.dead || !in.hasMem {
+		return nil, errors.New("wasmtimehost: snapshot of a dead instance or one without memory")
+	}
+	s := &host.Snapshot{
+		Memory:  bytes.Clone(unsafe.Slice((*byte)(in.memBase), in.memSize)),
+		Globals: make([]uint64, len(in.mod.globals)),
+	}
+	for i, t := range in.mod.globals {
+		g := in.global(i)
+		if g == nil {
+			return nil, fmt.Errorf("wasmtimehost: snapshot: global %d is not exported", i)
+		}
+		v := g.Get(in.store)
+		switch t {
+		case instrument.I32:
+			s.Globals[i] = uint64(uint32(v.I32()))
+		case instrument.I64:
+			s.Globals[i] = uint64(v.I64())
+		case instrument.F32:
+			s.Globals[i] = uint64(math.Float32bits(v.F32()))
+		case instrument.F64:
+			s.Globals[i] = math.Float64bits(v.F64())
+		default:
+			return nil, fmt.Errorf("wasmtimehost: snapshot: global %d has type %#x", i, byte(t))
+		}
+	}
+	return s, nil
+}
+
+// restore makes a fresh instance the twin of a snapshot.
+func (in *instance) restore(s *host.Snapshot, types []instrument.ValueType) error {
+	if !in.hasMem {
+		return errors.New("no memory exported")
+	}
+	want := uintptr(len(s.Memory))
+	if want%pageSize != 0 || want < in.memSize {
+		return fmt.Errorf("snapshot memory of %d bytes: not whole pages, or smaller than a fresh instance's %d", want, in.memSize)
+	}
+	if want > in.memSize {
+		mem := in.wi.GetExport(in.store, abi.ExportMemory).Memory()
+		if _, err := mem.Grow(in.store, uint64((want-in.memSize)/pageSize)); err != nil {
+			return fmt.Errorf("growing memory to %d bytes: %w", want, err)
+		}
+		C.es_memory(in.ctx, &in.memh, &in.res)
+		in.memBase, in.memSize = unsafe.Pointer(in.res.mem_base), uintptr(in.res.mem_size)
+	}
+	copy(unsafe.Slice((*byte)(in.memBase), in.memSize), s.Memory)
+	for i, t := range types {
+		g := in.global(i)
+		if g == nil {
+			return fmt.Errorf("global %d is not exported", i)
+		}
+		v := s.Globals[i]
+		var val wasmtime.Val
+		switch t {
+		case instrument.I32:
+			val = wasmtime.ValI32(int32(uint32(v)))
+		case instrument.I64:
+			val = wasmtime.ValI64(int64(v))
+		case instrument.F32:
+			val = wasmtime.ValF32(math.Float32frombits(uint32(v)))
+		case instrument.F64:
+			val = wasmtime.ValF64(math.Float64frombits(v))
+		default:
+			return fmt.Errorf("global %d has type %#x", i, byte(t))
+		}
+		if g.Type(in.store).Mutable() {
+			if err := g.Set(in.store, val); err != nil {
+				return fmt.Errorf("global %d: %w", i, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (in *instance) global(i int) *wasmtime.Global {
+	ext := in.wi.GetExport(in.store, instrument.GlobalExportPrefix+strconv.Itoa(i))
+	if ext == nil {
+		return nil
+	}
+	return ext.Global()
 }
 
 // Function implements host.Instance.
@@ -222,3 +311,6 @@ func (m memory) View(offset, n uint32) ([]byte, bool) {
 
 // Size implements host.Memory.
 func (m memory) Size() uint64 { return uint64(m.in.memSize) }
+
+// pageSize is WebAssembly's memory page.
+const pageSize = 64 << 10

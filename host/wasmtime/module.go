@@ -11,6 +11,7 @@ import (
 	"github.com/bytecodealliance/wasmtime-go/v39"
 
 	"github.com/edgescore/edgescore/host"
+	"github.com/edgescore/edgescore/host/internal/instrument"
 	"github.com/edgescore/edgescore/wasm/abi"
 )
 
@@ -22,15 +23,18 @@ type module struct {
 	mems   []string
 	linkMu sync.Mutex // wasmtime-go does not document Linker as safe for concurrent use
 	linker *wasmtime.Linker
+	// globals are the types of the module's globals, each exported as
+	// instrument.GlobalExportPrefix+index.
+	globals []instrument.ValueType
 }
 
-func newModule(r *Runtime, m *wasmtime.Module) (*module, error) {
+func newModule(r *Runtime, m *wasmtime.Module, globals []instrument.ValueType) (*module, error) {
 	l, err := newLinker(r.engine)
 	if err != nil {
 		m.Close()
 		return nil, fmt.Errorf("wasmtimehost: linking WASI: %w", err)
 	}
-	mod := &module{rt: r, mod: m, linker: l, funcs: map[string]abi.Func{}}
+	mod := &module{rt: r, mod: m, linker: l, funcs: map[string]abi.Func{}, globals: globals}
 	for _, e := range m.Exports() {
 		t := e.Type()
 		switch {
@@ -78,6 +82,42 @@ func (m *module) ExportedMemories() []string { return append([]string(nil), m.me
 // Instantiate implements host.Module: a store of its own (with the memory
 // limit, WASI and the deadline callback), the instance, then _initialize.
 func (m *module) Instantiate(ctx context.Context, cfg host.InstanceConfig) (host.Instance, error) {
+	in, err := m.instantiate(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	init, ok := in.Function(abi.ExportInitialize).(*function)
+	if !ok {
+		in.Close(ctx)
+		return nil, fmt.Errorf("wasmtimehost: the module does not export func[%s]", abi.ExportInitialize)
+	}
+	if err := init.Call(ctx, nil); err != nil {
+		in.Close(ctx)
+		return nil, err
+	}
+	return in, nil
+}
+
+// Restore implements host.Restorer: an instance whose _initialize is not
+// run; its memory is grown to the snapshot's size and overwritten, and its
+// globals set, which makes it the snapshotted instance's twin.
+func (m *module) Restore(ctx context.Context, cfg host.InstanceConfig, s *host.Snapshot) (host.Instance, error) {
+	if len(s.Globals) != len(m.globals) {
+		return nil, fmt.Errorf("wasmtimehost: snapshot has %d globals, the module %d", len(s.Globals), len(m.globals))
+	}
+	in, err := m.instantiate(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.restore(s, m.globals); err != nil {
+		in.Close(ctx)
+		return nil, fmt.Errorf("wasmtimehost: restoring a snapshot: %w", err)
+	}
+	return in, nil
+}
+
+// instantiate makes an instance without running _initialize.
+func (m *module) instantiate(ctx context.Context, cfg host.InstanceConfig) (*instance, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -101,15 +141,6 @@ func (m *module) Instantiate(ctx context.Context, cfg host.InstanceConfig) (host
 		return nil, fmt.Errorf("wasmtimehost: instantiating: %w", err)
 	}
 	if err := in.bind(wi); err != nil {
-		in.Close(ctx)
-		return nil, err
-	}
-	init, ok := in.Function(abi.ExportInitialize).(*function)
-	if !ok {
-		in.Close(ctx)
-		return nil, fmt.Errorf("wasmtimehost: the module does not export func[%s]", abi.ExportInitialize)
-	}
-	if err := init.Call(ctx, nil); err != nil {
 		in.Close(ctx)
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/bytecodealliance/wasmtime-go/v39"
 
 	"github.com/edgescore/edgescore/host"
+	"github.com/edgescore/edgescore/host/internal/instrument"
 )
 
 // DefaultMemoryLimit caps each instance's linear memory unless
@@ -147,11 +148,17 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (host.Module, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Globals exported so that instances can be snapshotted; data segments
+	// merged (host/internal/instrument). No fuel: epochs interrupt calls.
+	wasm, info, err := instrument.Module(wasm, instrument.Config{ExportGlobals: true, MergeData: true})
+	if err != nil {
+		return nil, fmt.Errorf("wasmtimehost: %w", err)
+	}
 	m, err := r.compileCached(wasm)
 	if err != nil {
 		return nil, fmt.Errorf("wasmtimehost: %w", err)
 	}
-	return newModule(r, m)
+	return newModule(r, m, info.Globals)
 }
 
 // Close implements host.Runtime: it stops the epoch and releases the

@@ -110,7 +110,7 @@ func TestTrap(t *testing.T) {
 		}
 	}
 	waitFor(t, func() bool { return p.Stats().Idle == 2 })
-	if s := p.Stats(); s.Traps != 1 || s.Discarded != 1 || s.Started != 3 {
+	if s := p.Stats(); s.Traps != 1 || s.Discarded != 1 || s.Started != 3+s.Switched {
 		t.Errorf("stats %+v", s)
 	}
 }
@@ -225,7 +225,7 @@ func TestBusy(t *testing.T) {
 }
 
 // loadBundle loads a bundle into a bare instance.
-func loadBundle(t *testing.T, in host.Instance, data []byte) {
+func loadBundle(t testing.TB, in host.Instance, data []byte) {
 	t.Helper()
 	ctx := context.Background()
 	st := make([]uint64, 2)
