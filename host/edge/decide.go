@@ -30,6 +30,8 @@ type outcome struct {
 	// abandoned: a guest call still owns d (and reads the context); the
 	// request state must not be reused.
 	abandoned bool
+	job       job         // the call handed to a worker
+	budget    *time.Timer // reused across requests (Reset is safe since Go 1.23)
 }
 
 // newDecisionID returns a random 128-bit id in hex and a seed drawn with it.
@@ -95,41 +97,34 @@ func (s *Server) decide(ctx context.Context, c *shopper.Context, o *outcome) {
 // errAbandoned: the budget ran out while the guest was still deciding.
 var errAbandoned = fmt.Errorf("edge: budget exhausted: %w", context.DeadlineExceeded)
 
-// call runs the arm's engine within the budget. Waiting for an instance
-// ends at the budget without touching the guest. A call that has started
-// runs on, up to CallLimit, in its own goroutine; if the budget ends first
-// the request goes on with the default decision and o is abandoned to that
-// goroutine (abandoned reports it, so the caller does not reuse o or c).
+// call runs the arm's engine within the budget. Waiting for a worker (a
+// free instance) ends at the budget without touching the guest. A call that
+// has started runs on, up to CallLimit, in the worker; if the budget ends
+// first the request goes on with the default decision and o is abandoned to
+// that worker (abandoned reports it, so the caller does not reuse o or c).
 func (s *Server) call(ctx context.Context, o *outcome, c *shopper.Context) (*host.Bundle, error) {
 	t0 := time.Now()
 	defer func() { s.m.latency.Observe(time.Since(t0).Seconds()) }()
-	budget := time.NewTimer(s.cfg.Budget)
-	defer budget.Stop()
-	g := o.arm.gate
+	if o.budget == nil {
+		o.budget = time.NewTimer(s.cfg.Budget)
+		o.job.done = make(chan jobResult, 1)
+	} else {
+		o.budget.Reset(s.cfg.Budget)
+	}
+	defer o.budget.Stop()
+	j := &o.job
+	j.c, j.d = c, &o.d
 	select {
-	case g.slots <- struct{}{}:
-	case <-budget.C:
+	case o.arm.gate.jobs <- j:
+	case <-o.budget.C:
 		return nil, fmt.Errorf("edge: waiting for a guest instance: %w", context.DeadlineExceeded)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	type result struct {
-		b   *host.Bundle
-		err error
-	}
-	done := make(chan result, 1)
-	eng := o.arm.eng
-	go func() {
-		cctx, cancel := context.WithTimeout(context.Background(), s.cfg.CallLimit)
-		b, err := eng.DecideBundle(cctx, c, &o.d)
-		cancel()
-		<-g.slots
-		done <- result{b, err}
-	}()
 	select {
-	case r := <-done:
+	case r := <-j.done:
 		return r.b, r.err
-	case <-budget.C:
+	case <-o.budget.C:
 	case <-ctx.Done():
 	}
 	o.abandoned = true
