@@ -5,7 +5,7 @@ OUT      ?= out
 WASM     := $(OUT)/edgescore.wasm
 PKGS     := ./...
 
-.PHONY: all build wasm test test-short race bench fuzz fixtures run lint format check clean
+.PHONY: all build wasm test test-short race bench bench-wasm fuzz fixtures run lint format check clean
 
 all: build
 
@@ -34,6 +34,15 @@ JS_TEST   ?= $(if $(wildcard host/js/package.json),cd host/js && node --test,@tr
 bench: wasm
 	EDGESCORE_WASM=$(abspath $(WASM)) $(GO) test -run='^$$' -bench=. -benchmem -count=1 $(PKGS)
 
+# The core's benchmarks compiled to wasip1 and run under wazero
+# (build/wasirun, which the go command finds on PATH as
+# go_wasip1_wasm_exec): the same code and inputs as `make bench` runs
+# natively, so the two can be compared line by line.
+bench-wasm:
+	@mkdir -p $(OUT)
+	$(GO) build -o $(OUT)/go_wasip1_wasm_exec ./build/wasirun
+	PATH=$(abspath $(OUT)):$$PATH GOOS=wasip1 GOARCH=wasm $(GO) test -run='^$$' -bench=. -benchmem -count=1 ./module/...
+
 # Short fuzzing passes over every decoder (longer: FUZZTIME=5m make fuzz).
 FUZZTIME ?= 20s
 fuzz:
@@ -46,6 +55,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeNames$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./wasm/abi/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeProfile$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./host/edge/profile/
 	$(GO) test -run='^$$' -fuzz='^FuzzIngest$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./controlplane/
+	$(GO) test -run='^$$' -fuzz='^FuzzModule$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./host/internal/instrument/
 
 # Regenerate golden files and the reference bundle (needs python3-xgboost,
 # python3-sklearn, python3-scipy from Debian; see .ci/run).
