@@ -2,7 +2,9 @@ package host
 
 import (
 	"context"
+	"encoding/binary"
 	"io"
+	"sync"
 
 	"github.com/edgescore/edgescore/wasm/abi"
 )
@@ -89,6 +91,56 @@ type Memory interface {
 type Snapshot struct {
 	Memory  []byte
 	Globals []uint64
+
+	zeroOnce sync.Once
+	zero     []bool
+}
+
+// SnapshotPage is the granularity of Snapshot.ZeroPages.
+const SnapshotPage = 4096
+
+// ZeroPages reports, for each SnapshotPage bytes of Memory, whether they are
+// all zeros (about 40% of them after the reference bundle's load). A
+// Restorer need not write a zero page where a fresh instance's memory is
+// known to be zero, which saves the copy and leaves the page untouched (for
+// an mmap-backed memory: not resident). Computed once.
+func (s *Snapshot) ZeroPages() []bool {
+	s.zeroOnce.Do(func() {
+		s.zero = make([]bool, (len(s.Memory)+SnapshotPage-1)/SnapshotPage)
+		for i := range s.zero {
+			s.zero[i] = allZero(s.Memory[i*SnapshotPage : min(len(s.Memory), (i+1)*SnapshotPage)])
+		}
+	})
+	return s.zero
+}
+
+// CopyTo writes the snapshot's memory into mem (at least as long), skipping
+// the zero pages at or above from, which mem must already hold as zeros.
+func (s *Snapshot) CopyTo(mem []byte, from uint64) {
+	zero := s.ZeroPages()
+	for i, z := range zero {
+		lo := i * SnapshotPage
+		hi := min(len(s.Memory), lo+SnapshotPage)
+		if z && uint64(lo) >= from {
+			continue
+		}
+		copy(mem[lo:hi], s.Memory[lo:hi])
+	}
+}
+
+func allZero(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Snapshotter is implemented by instances whose state can be captured

@@ -124,7 +124,7 @@ func (in *instance) Snapshot() (*host.Snapshot, error) {
 }
 
 // restore makes a fresh instance the twin of a snapshot.
-func (in *instance) restore(s *host.Snapshot, types []instrument.ValueType) error {
+func (in *instance) restore(s *host.Snapshot, types []instrument.ValueType, dataEnd uint64) error {
 	if !in.hasMem {
 		return errors.New("no memory exported")
 	}
@@ -140,7 +140,7 @@ func (in *instance) restore(s *host.Snapshot, types []instrument.ValueType) erro
 		C.es_memory(in.ctx, &in.memh, &in.res)
 		in.memBase, in.memSize = unsafe.Pointer(in.res.mem_base), uintptr(in.res.mem_size)
 	}
-	copy(unsafe.Slice((*byte)(in.memBase), in.memSize), s.Memory)
+	s.CopyTo(unsafe.Slice((*byte)(in.memBase), in.memSize), dataEnd)
 	for i, t := range types {
 		g := in.global(i)
 		if g == nil {

@@ -26,15 +26,16 @@ type module struct {
 	// globals are the types of the module's globals, each exported as
 	// instrument.GlobalExportPrefix+index.
 	globals []instrument.ValueType
+	dataEnd uint64 // a fresh instance's memory is zero from here on
 }
 
-func newModule(r *Runtime, m *wasmtime.Module, globals []instrument.ValueType) (*module, error) {
+func newModule(r *Runtime, m *wasmtime.Module, info instrument.Info) (*module, error) {
 	l, err := newLinker(r.engine)
 	if err != nil {
 		m.Close()
 		return nil, fmt.Errorf("wasmtimehost: linking WASI: %w", err)
 	}
-	mod := &module{rt: r, mod: m, linker: l, funcs: map[string]abi.Func{}, globals: globals}
+	mod := &module{rt: r, mod: m, linker: l, funcs: map[string]abi.Func{}, globals: info.Globals, dataEnd: info.DataEnd}
 	for _, e := range m.Exports() {
 		t := e.Type()
 		switch {
@@ -109,7 +110,7 @@ func (m *module) Restore(ctx context.Context, cfg host.InstanceConfig, s *host.S
 	if err != nil {
 		return nil, err
 	}
-	if err := in.restore(s, m.globals); err != nil {
+	if err := in.restore(s, m.globals, m.dataEnd); err != nil {
 		in.Close(ctx)
 		return nil, fmt.Errorf("wasmtimehost: restoring a snapshot: %w", err)
 	}

@@ -158,7 +158,7 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (host.Module, error)
 	if err != nil {
 		return nil, fmt.Errorf("wasmtimehost: %w", err)
 	}
-	return newModule(r, m, info.Globals)
+	return newModule(r, m, info)
 }
 
 // Close implements host.Runtime: it stops the epoch and releases the

@@ -196,7 +196,7 @@ func (r *Runtime) Compile(ctx context.Context, wasm []byte) (host.Module, error)
 	if err != nil {
 		return nil, err
 	}
-	return &module{rt: r.rt, cm: cm, globals: len(info.Globals)}, nil
+	return &module{rt: r.rt, cm: cm, globals: len(info.Globals), dataEnd: info.DataEnd}, nil
 }
 
 // Close implements host.Runtime.
@@ -211,7 +211,8 @@ func (r *Runtime) Close(ctx context.Context) error {
 type module struct {
 	rt      wazero.Runtime
 	cm      wazero.CompiledModule
-	globals int // exported as instrument.GlobalExportPrefix+i
+	globals int    // exported as instrument.GlobalExportPrefix+i
+	dataEnd uint64 // a fresh instance's memory is zero from here on
 }
 
 func (m *module) ExportedFunctions() map[string]abi.Func {
@@ -287,9 +288,11 @@ func (m *module) Restore(ctx context.Context, cfg host.InstanceConfig, s *host.S
 	} else if have > want {
 		return fail(fmt.Errorf("a fresh instance has %d bytes of memory, more than the snapshot's %d", have, want))
 	}
-	if !mem.Write(0, s.Memory) {
-		return fail(errors.New("writing memory"))
+	view, ok := mem.Read(0, uint32(len(s.Memory)))
+	if !ok {
+		return fail(errors.New("reading memory"))
 	}
+	s.CopyTo(view, m.dataEnd)
 	for i, v := range s.Globals {
 		switch g := mod.ExportedGlobal(globalName(i)).(type) {
 		case api.MutableGlobal:

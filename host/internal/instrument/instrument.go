@@ -71,6 +71,10 @@ type Info struct {
 	Globals []ValueType
 	// Loops is the number of loop headers instrumented.
 	Loops int
+	// DataEnd is where the module's data segments end: a fresh instance's
+	// memory (before any code runs) is zero from there on. With
+	// segments at non-constant offsets it is the maximum, 1<<32.
+	DataEnd uint64
 }
 
 // ValueType is a WebAssembly value type byte.
@@ -207,6 +211,12 @@ func Module(wasm []byte, cfg Config) ([]byte, Info, error) {
 			}
 		}
 	}
+	for _, s := range secs {
+		if s.id == secData {
+			info.DataEnd = dataEnd(s.body)
+		}
+	}
+
 	// A module without loops always returns (recursion aside, which ends
 	// when the stack runs out) and needs no fuel.
 	fuel := cfg.Fuel > 0
@@ -278,6 +288,38 @@ func Module(wasm []byte, cfg Config) ([]byte, Info, error) {
 		out = appendSection(out, s.id, body)
 	}
 	return out, info, nil
+}
+
+// dataEnd is the end of the highest active data segment, or 1<<32 if a
+// segment's offset is not a constant (or the section is malformed).
+func dataEnd(body []byte) uint64 {
+	r := reader{b: body}
+	n := r.u32()
+	var end uint64
+	for i := 0; i < int(n) && r.err == nil; i++ {
+		switch flag := r.u32(); flag {
+		case 1: // passive
+			r.bytes(int(r.u32()))
+			continue
+		case 0:
+		default:
+			return 1 << 32
+		}
+		if r.byte() != 0x41 {
+			return 1 << 32
+		}
+		off := uint64(uint32(int32(r.s64())))
+		if r.byte() != 0x0b {
+			return 1 << 32
+		}
+		size := r.u32()
+		r.bytes(int(size))
+		end = max(end, off+uint64(size))
+	}
+	if r.err != nil {
+		return 1 << 32
+	}
+	return end
 }
 
 // dataCount is the number of data segments after the rewrite.
