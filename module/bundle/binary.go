@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"encoding/binary"
 	"math"
 	"slices"
 	"strconv"
@@ -34,7 +33,7 @@ const (
 func Encode(s *Spec) ([]byte, error) {
 	w := &writer{b: make([]byte, headerSize, 4096)}
 	copy(w.b, magic)
-	binary.LittleEndian.PutUint16(w.b[4:], FormatVersion)
+	w.b[4], w.b[5] = byte(FormatVersion), byte(FormatVersion>>8)
 	if err := encodeSpec(w, s); err != nil {
 		return nil, err
 	}
@@ -42,8 +41,8 @@ func Encode(s *Spec) ([]byte, error) {
 	if len(w.b)+4 > MaxEncodedSize {
 		return nil, errf("", "encoded bundle of "+strconv.Itoa(len(w.b))+" bytes exceeds "+strconv.Itoa(MaxEncodedSize))
 	}
-	binary.LittleEndian.PutUint32(w.b[6:], uint32(n))
-	return binary.LittleEndian.AppendUint32(w.b, checksum(w.b)), nil
+	putLE32(w.b[6:], uint32(n))
+	return appendLE32(w.b, checksum(w.b)), nil
 }
 
 func encodeSpec(w *writer, s *Spec) error {
@@ -248,15 +247,15 @@ func Decode(data []byte) (*Spec, error) {
 	if string(data[:4]) != magic {
 		return nil, &Error{Offset: 0, Msg: "not a binary bundle (bad magic)"}
 	}
-	if v := binary.LittleEndian.Uint16(data[4:]); v != FormatVersion {
+	if v := le16(data[4:]); v != FormatVersion {
 		return nil, &Error{Path: "format", Offset: 4, Msg: "unsupported format version " + strconv.Itoa(int(v)) + "; this build reads " + strconv.Itoa(FormatVersion)}
 	}
-	n := binary.LittleEndian.Uint32(data[6:])
+	n := le32(data[6:])
 	if uint64(n) != uint64(len(data)-headerSize-4) {
 		return nil, &Error{Offset: 6, Msg: "payload length " + strconv.FormatUint(uint64(n), 10) + " does not match the " + strconv.Itoa(len(data)-headerSize-4) + " bytes present"}
 	}
 	body := data[:len(data)-4]
-	want := binary.LittleEndian.Uint32(data[len(data)-4:])
+	want := le32(data[len(data)-4:])
 	if got := checksum(body); got != want {
 		return nil, &Error{Offset: len(data) - 4, Msg: "checksum mismatch", Err: ErrChecksum}
 	}

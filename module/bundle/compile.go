@@ -8,6 +8,7 @@ import (
 	"github.com/edgescore/edgescore/module/experiment"
 	"github.com/edgescore/edgescore/module/feature"
 	"github.com/edgescore/edgescore/module/gbdt"
+	"github.com/edgescore/edgescore/module/internal/quote"
 	"github.com/edgescore/edgescore/module/linear"
 	"github.com/edgescore/edgescore/module/ltv"
 	"github.com/edgescore/edgescore/module/offer"
@@ -152,7 +153,7 @@ func (b *Bundle) compilePropensity(p *Propensity) error {
 		}
 		for i, n := range g.Model.FeatureNames {
 			if n != b.features.Name(i) {
-				return errf("propensity.gbdt.xgboost", "feature "+strconv.Itoa(i)+" is "+strconv.Quote(n)+" in the model but "+strconv.Quote(b.features.Name(i))+" in the spec")
+				return errf("propensity.gbdt.xgboost", "feature "+strconv.Itoa(i)+" is "+quote.String(n)+" in the model but "+quote.String(b.features.Name(i))+" in the spec")
 			}
 		}
 		b.trees, b.class = ens, g.Class
@@ -181,7 +182,7 @@ func (b *Bundle) compileClusters(c *Clusters) error {
 	for i, name := range c.Features {
 		j, ok := b.features.Index(name)
 		if !ok {
-			return errf("clusters.features["+strconv.Itoa(i)+"]", "no feature named "+strconv.Quote(name))
+			return errf("clusters.features["+strconv.Itoa(i)+"]", "no feature named "+quote.String(name))
 		}
 		idx[i] = j
 	}
@@ -213,7 +214,7 @@ func (b *Bundle) compileRules(path string, rules []Rule, limit int, defaultOK bo
 		}
 		for j := 0; j < i; j++ {
 			if rules[j].Name == r.Name {
-				return nil, errf(at+".name", strconv.Quote(r.Name)+" duplicates "+path+"["+strconv.Itoa(j)+"]")
+				return nil, errf(at+".name", quote.String(r.Name)+" duplicates "+path+"["+strconv.Itoa(j)+"]")
 			}
 		}
 		out[i].name = r.Name
@@ -239,7 +240,7 @@ func (b *Bundle) checkNames() error {
 	seen := map[string]string{}
 	add := func(kind, path, name string) error {
 		if prev, dup := seen[name]; dup {
-			return errf(path, strconv.Quote(name)+" is also the name of "+prev)
+			return errf(path, quote.String(name)+" is also the name of "+prev)
 		}
 		seen[name] = path
 		return nil
@@ -301,7 +302,7 @@ func (b *Bundle) compileExperiment(e *Experiment) error {
 		}
 		for j := 0; j < i; j++ {
 			if e.Variants[j].Name == v.Name {
-				return errf(at+".name", strconv.Quote(v.Name)+" duplicates experiment.variants["+strconv.Itoa(j)+"]")
+				return errf(at+".name", quote.String(v.Name)+" duplicates experiment.variants["+strconv.Itoa(j)+"]")
 			}
 		}
 		bp := math.Round(v.Weight * 100)

@@ -35,15 +35,16 @@ type envLayout struct {
 	rawNum    []feature.Field // numeric raw fields to fill
 	rawCat    []feature.Field // categorical raw fields to fill
 	feats     []int           // features to copy
-	marked    map[int]bool
+	marked    []bool          // by slot: already in rawNum, rawCat or feats
 }
 
 func newEnvLayout(fs *feature.Set) envLayout {
 	fields := feature.Fields()
-	e := envLayout{vars: map[string]rule.Var{}, marked: map[int]bool{}}
+	e := envLayout{vars: map[string]rule.Var{}}
 	e.scoreBase = len(fields) + 1
 	e.featBase = e.scoreBase + int(numScores)
 	e.size = e.featBase + fs.Len()
+	e.marked = make([]bool, e.size)
 	for _, f := range fields {
 		if f == feature.FieldAffinity {
 			continue // needs a key: reach it through a feature

@@ -39,11 +39,18 @@ func (e *Error) Unwrap() error { return e.Err }
 // not match: the bytes were damaged in transit or storage.
 var ErrChecksum = errors.New("checksum mismatch")
 
+// errf makes a validation error. It and wrap are not inlined: a copy of the
+// allocation at each of their call sites made the wasm guest larger for
+// error paths only.
+//
+//go:noinline
 func errf(path, msg string) *Error { return &Error{Path: path, Offset: -1, Msg: msg} }
 
 // wrap prefixes a component error with the bundle path of its part. The
 // component errors (feature, linear, cluster, ltv, rule, offer) each carry
 // their own relative path; this joins them.
+//
+//go:noinline
 func wrap(prefix string, err error) *Error {
 	rel, msg := splitPath(err)
 	path := prefix

@@ -36,36 +36,36 @@ func (e *Error) Error() string { return e.Path + ": " + e.Msg }
 func New(features []int, mean, scale []float64, centroids [][]float64) (*Model, error) {
 	d := len(features)
 	if d == 0 || d > MaxDims {
-		return nil, &Error{"features", "need 1 to " + strconv.Itoa(MaxDims) + " features"}
+		return nil, newError("features", "need 1 to "+strconv.Itoa(MaxDims)+" features")
 	}
 	if len(mean) != d {
-		return nil, &Error{"mean", "has " + strconv.Itoa(len(mean)) + " values for " + strconv.Itoa(d) + " features"}
+		return nil, newError("mean", "has "+strconv.Itoa(len(mean))+" values for "+strconv.Itoa(d)+" features")
 	}
 	if len(scale) != d {
-		return nil, &Error{"scale", "has " + strconv.Itoa(len(scale)) + " values for " + strconv.Itoa(d) + " features"}
+		return nil, newError("scale", "has "+strconv.Itoa(len(scale))+" values for "+strconv.Itoa(d)+" features")
 	}
 	k := len(centroids)
 	if k < 1 || k > MaxClusters {
-		return nil, &Error{"centroids", "need 1 to " + strconv.Itoa(MaxClusters) + " centroids"}
+		return nil, newError("centroids", "need 1 to "+strconv.Itoa(MaxClusters)+" centroids")
 	}
 	m := &Model{k: k, d: d, features: append([]int(nil), features...),
 		mean: make([]float64, d), invScale: make([]float64, d), cent: make([]float64, d*k)}
 	for j := 0; j < d; j++ {
 		if !finite(mean[j]) {
-			return nil, &Error{"mean[" + strconv.Itoa(j) + "]", "must be finite"}
+			return nil, newError("mean["+strconv.Itoa(j)+"]", "must be finite")
 		}
 		if !finite(scale[j]) || scale[j] <= 0 {
-			return nil, &Error{"scale[" + strconv.Itoa(j) + "]", "must be > 0"}
+			return nil, newError("scale["+strconv.Itoa(j)+"]", "must be > 0")
 		}
 		m.mean[j], m.invScale[j] = mean[j], 1/scale[j]
 	}
 	for c, row := range centroids {
 		if len(row) != d {
-			return nil, &Error{"centroids[" + strconv.Itoa(c) + "]", "has " + strconv.Itoa(len(row)) + " values for " + strconv.Itoa(d) + " features"}
+			return nil, newError("centroids["+strconv.Itoa(c)+"]", "has "+strconv.Itoa(len(row))+" values for "+strconv.Itoa(d)+" features")
 		}
 		for j, v := range row {
 			if !finite(v) {
-				return nil, &Error{"centroids[" + strconv.Itoa(c) + "][" + strconv.Itoa(j) + "]", "must be finite"}
+				return nil, newError("centroids["+strconv.Itoa(c)+"]["+strconv.Itoa(j)+"]", "must be finite")
 			}
 			m.cent[j*k+c] = v
 		}
@@ -109,3 +109,9 @@ func (m *Model) Nearest(x []float32) (int, float64) {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// newError makes an Error. It is not inlined: an allocation inlined at each
+// error return made the wasm guest larger for error paths only.
+//
+//go:noinline
+func newError(path, msg string) *Error { return &Error{path, msg} }

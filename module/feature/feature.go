@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/edgescore/edgescore/module/internal/fnv1a"
+	"github.com/edgescore/edgescore/module/internal/quote"
 	"github.com/edgescore/edgescore/module/shopper"
 )
 
@@ -56,9 +57,21 @@ const (
 	opIsMissing
 )
 
-var opNames = map[string]opcode{
-	"log1p": opLog1p, "clip": opClip, "standardize": opStandardize, "onehot": opOnehot,
-	"hash_bucket": opHash, "cyclic_sin": opSin, "cyclic_cos": opCos, "is_missing": opIsMissing,
+// opNames spells the opcodes in specs. An array and a loop, not a map: a
+// map literal costs the wasm guest its initialization code.
+var opNames = [...]string{
+	opLog1p: "log1p", opClip: "clip", opStandardize: "standardize", opOnehot: "onehot",
+	opHash: "hash_bucket", opSin: "cyclic_sin", opCos: "cyclic_cos", opIsMissing: "is_missing",
+}
+
+// parseOp returns the opcode named name.
+func parseOp(name string) (opcode, bool) {
+	for c := opLog1p; int(c) < len(opNames); c++ {
+		if opNames[c] == name {
+			return c, true
+		}
+	}
+	return 0, false
 }
 
 type op struct {
@@ -78,6 +91,7 @@ type Set struct {
 	names []string
 	feats []compiled
 	index map[string]int
+	pl    plan
 }
 
 // MaxFeatures bounds a feature spec.
@@ -89,6 +103,10 @@ type Error struct{ Path, Msg string }
 
 func (e *Error) Error() string { return e.Path + ": " + e.Msg }
 
+// errAt makes the error of feature i. It is not inlined: inlined into
+// Compile's error paths it made the wasm guest 7 KB larger.
+//
+//go:noinline
 func errAt(i int, rest, msg string) error {
 	return &Error{Path: "[" + strconv.Itoa(i) + "]" + rest, Msg: msg}
 }
@@ -105,14 +123,14 @@ func Compile(defs []Def) (*Set, error) {
 	for i := range defs {
 		d := &defs[i]
 		if !validName(d.Name) {
-			return nil, errAt(i, ".name", "must match [A-Za-z_][A-Za-z0-9_]* (got "+strconv.Quote(d.Name)+")")
+			return nil, errAt(i, ".name", "must match [A-Za-z_][A-Za-z0-9_]* (got "+quote.String(d.Name)+")")
 		}
 		if j, dup := s.index[d.Name]; dup {
-			return nil, errAt(i, ".name", strconv.Quote(d.Name)+" duplicates features["+strconv.Itoa(j)+"]")
+			return nil, errAt(i, ".name", quote.String(d.Name)+" duplicates features["+strconv.Itoa(j)+"]")
 		}
 		f, ok := ParseField(d.Field)
 		if !ok {
-			return nil, errAt(i, ".field", "unknown field "+strconv.Quote(d.Field))
+			return nil, errAt(i, ".field", "unknown field "+quote.String(d.Field))
 		}
 		if (f == FieldAffinity) != (d.Key != "") {
 			if f == FieldAffinity {
@@ -125,9 +143,9 @@ func Compile(defs []Def) (*Set, error) {
 		for k := range d.Transforms {
 			t := &d.Transforms[k]
 			at := ".transforms[" + strconv.Itoa(k) + "]"
-			code, ok := opNames[t.Op]
+			code, ok := parseOp(t.Op)
 			if !ok {
-				return nil, errAt(i, at+".op", "unknown transform "+strconv.Quote(t.Op))
+				return nil, errAt(i, at+".op", "unknown transform "+quote.String(t.Op))
 			}
 			o := op{code: code}
 			if categorical {
@@ -182,6 +200,7 @@ func Compile(defs []Def) (*Set, error) {
 		s.names = append(s.names, d.Name)
 		s.feats = append(s.feats, c)
 	}
+	s.buildPlan()
 	return s, nil
 }
 
@@ -206,7 +225,7 @@ func checkEnumValue(f Field, v string) string {
 	default:
 		return ""
 	}
-	msg := strconv.Quote(v) + " is not a " + f.String() + "; one of"
+	msg := quote.String(v) + " is not a " + f.String() + "; one of"
 	for _, n := range names {
 		msg += " " + n
 	}
@@ -246,126 +265,11 @@ func (s *Set) Index(name string) (int, bool) {
 // Field returns feature i's source field.
 func (s *Set) Field(i int) Field { return s.feats[i].field }
 
-// Compute evaluates every feature for one context into out (len ≥ Len()),
-// NaN for missing. It allocates nothing.
-//
-// Every raw field is read once into a local array, then each feature is one
-// array load and its transforms, evaluated in this loop: no call per
-// feature. In Go's wasm output a call costs ~15 ns, which across 50
-// features was a quarter of a decision's feature time.
-func (s *Set) Compute(c *shopper.Context, d *Derived, out []float32) {
-	var raw [numFields]float64
-	var txt [numFields]string
-	readFields(c, d, &raw, &txt)
-	out = out[:len(s.feats)]
-	for i := range s.feats {
-		f := &s.feats[i]
-		ops := f.ops
-		var x float64
-		switch {
-		case f.field == FieldAffinity:
-			x = c.History.Affinity(f.key)
-		case f.field.Categorical():
-			t := txt[f.field%numFields]
-			o := &ops[0]
-			switch o.code {
-			case opOnehot:
-				switch {
-				case t == "":
-					x = math.NaN()
-				case t == o.s:
-					x = 1
-				default:
-					x = 0
-				}
-			case opHash:
-				if t == "" {
-					x = math.NaN()
-				} else {
-					x = float64(HashString(t) % uint32(o.a))
-				}
-			case opIsMissing:
-				x = 0
-				if t == "" {
-					x = 1
-				}
-			}
-			ops = ops[1:]
-		default:
-			x = raw[f.field%numFields]
-		}
-		for k := range ops {
-			o := &ops[k]
-			switch o.code {
-			case opLog1p:
-				if x <= -1 {
-					x = math.NaN()
-				} else {
-					x = math.Log1p(x)
-				}
-			case opClip:
-				if x < o.a {
-					x = o.a
-				} else if x > o.b {
-					x = o.b
-				}
-			case opStandardize:
-				x = (x - o.a) / o.b
-			case opSin:
-				x = math.Sin(x * o.a)
-			case opCos:
-				x = math.Cos(x * o.a)
-			case opIsMissing:
-				if x != x {
-					x = 1
-				} else {
-					x = 0
-				}
-			}
-		}
-		out[i] = float32(x)
-	}
-}
-
 // readFields reads every field of c (except per-key affinities) into raw
 // and txt, with the same values Number and Text return.
 func readFields(c *shopper.Context, d *Derived, raw *[numFields]float64, txt *[numFields]string) {
-	h, s, p := &c.History, &c.Session, &c.Place
-	nan := math.NaN()
-	if c.Known {
-		raw[FieldKnown] = 1
-	}
-	raw[FieldFrequency] = h.Frequency
-	raw[FieldRecency] = h.Recency
-	raw[FieldTenure] = h.Tenure
-	raw[FieldDaysSincePurchase] = h.Tenure - h.Recency
-	raw[FieldAOV] = h.AvgOrderValue
-	raw[FieldTotalSpend] = h.TotalSpend
-	raw[FieldAffinity] = nan
-	raw[FieldViewedAffinity] = nan
-	if s.Category != "" {
-		raw[FieldViewedAffinity] = h.Affinity(s.Category)
-	}
-	raw[FieldPrice] = s.Price
-	raw[FieldCartValue] = s.EffectiveCartValue()
-	if len(s.Cart) == 0 && shopper.IsMissing(s.CartValue) {
-		raw[FieldCartLines], raw[FieldCartQty] = nan, nan
-	} else {
-		var q float64
-		for i := range s.Cart {
-			if v := s.Cart[i].Qty; v == v {
-				q += v
-			}
-		}
-		raw[FieldCartLines], raw[FieldCartQty] = float64(len(s.Cart)), q
-	}
-	raw[FieldPageviews] = s.Pageviews
-	raw[FieldMinutes] = s.Minutes
-	raw[FieldLat] = p.Lat
-	raw[FieldLon] = p.Lon
-	raw[FieldHour] = p.Hour
-	raw[FieldWeekday] = p.Weekday
-	raw[FieldStoreKM] = d.StoreKM
+	readNums(c, d, raw)
+	s, p := &c.Session, &c.Place
 	txt[FieldPageType] = s.Page.String()
 	txt[FieldChannel] = s.Channel.String()
 	txt[FieldDevice] = s.Device.String()

@@ -146,3 +146,68 @@ func TestReadFieldsMatchesNumberAndText(t *testing.T) {
 		}
 	}
 }
+
+// Compute's grouped plan (memo tables, codes, the backwards affinity pass)
+// must give every feature the bits of the general evaluation, evalOne,
+// including −0, NaN, integers inside and outside the memo, and unknown
+// enum values.
+func TestComputeMatchesGeneralEvaluation(t *testing.T) {
+	defs := []Def{
+		{Name: "freq", Field: "frequency"},
+		{Name: "log_freq", Field: "frequency", Transforms: []Transform{{Op: "log1p"}}},
+		{Name: "log_rec_z", Field: "recency", Transforms: []Transform{{Op: "log1p"}, {Op: "standardize", Mean: 3, Std: 1.5}}},
+		{Name: "hour_sin", Field: "hour", Transforms: []Transform{{Op: "cyclic_sin", Period: 24}}},
+		{Name: "hour_cos", Field: "hour", Transforms: []Transform{{Op: "cyclic_cos", Period: 24}}},
+		{Name: "min_clip", Field: "minutes", Transforms: []Transform{{Op: "clip", Min: -1, Max: 40}, {Op: "log1p"}}},
+		{Name: "price_missing", Field: "price", Transforms: []Transform{{Op: "is_missing"}}},
+		{Name: "aff_shoes", Field: "affinity", Key: "shoes"},
+		{Name: "aff_hats", Field: "affinity", Key: "hats"},
+		{Name: "aff_shoes2", Field: "affinity", Key: "shoes"},
+		{Name: "aff_hats_log", Field: "affinity", Key: "hats", Transforms: []Transform{{Op: "log1p"}}},
+		{Name: "page_cart", Field: "page_type", Transforms: []Transform{{Op: "onehot", Value: "cart"}}},
+		{Name: "chan_app", Field: "channel", Transforms: []Transform{{Op: "onehot", Value: "app"}}},
+		{Name: "dev_missing", Field: "device", Transforms: []Transform{{Op: "is_missing"}}},
+		{Name: "de", Field: "country", Transforms: []Transform{{Op: "onehot", Value: "DE"}}},
+		{Name: "fr", Field: "country", Transforms: []Transform{{Op: "onehot", Value: "FR"}}},
+		{Name: "de2", Field: "country", Transforms: []Transform{{Op: "onehot", Value: "DE"}, {Op: "standardize", Mean: 0.5, Std: 2}}},
+		{Name: "region_missing", Field: "region", Transforms: []Transform{{Op: "is_missing"}}},
+		{Name: "cat_bucket", Field: "category", Transforms: []Transform{{Op: "hash_bucket", Buckets: 7}}},
+		{Name: "sku_shoe", Field: "sku", Transforms: []Transform{{Op: "onehot", Value: "BOOT-1"}}},
+	}
+	s, err := Compile(defs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	negZero := math.Copysign(0, -1)
+	mods := []func(c *shopper.Context){
+		func(c *shopper.Context) {},
+		func(c *shopper.Context) { c.Reset() },
+		func(c *shopper.Context) { c.History.Frequency, c.Place.Hour, c.History.Recency = negZero, negZero, 63 },
+		func(c *shopper.Context) { c.History.Frequency, c.Place.Hour, c.History.Recency = 64, 23.5, 1e300 },
+		func(c *shopper.Context) { c.History.Frequency, c.Place.Hour = math.Inf(1), math.Inf(-1) },
+		func(c *shopper.Context) { c.History.Frequency, c.Session.Minutes = -1, -0.5 },
+		func(c *shopper.Context) {
+			c.Session.Page, c.Session.Channel, c.Session.Device = 200, 99, 7
+			c.Place.Country, c.Place.Region, c.Session.SKU = "FR", "FR-IDF", "BOOT-2"
+		},
+		func(c *shopper.Context) {
+			c.History.Affinities = []shopper.Affinity{{Category: "", Score: 9}, {Category: "hats", Score: negZero}, {Category: "shoes", Score: 2}, {Category: "hats", Score: 5}, {Category: "shoex", Score: 3}}
+			c.Place.Country = "D"
+		},
+	}
+	for m, mod := range mods {
+		c := ctx()
+		mod(c)
+		d := &Derived{StoreKM: 3}
+		out := make([]float32, s.Len())
+		s.Compute(c, d, out)
+		var raw [numFields]float64
+		readNums(c, d, &raw)
+		for i := range defs {
+			want := float32(s.evalOne(i, c, &raw))
+			if math.Float32bits(out[i]) != math.Float32bits(want) {
+				t.Errorf("context %d, %s: Compute %v (%#x), general %v (%#x)", m, defs[i].Name, out[i], math.Float32bits(out[i]), want, math.Float32bits(want))
+			}
+		}
+	}
+}

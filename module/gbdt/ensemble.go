@@ -1,7 +1,6 @@
 package gbdt
 
 import (
-	"errors"
 	"math"
 	"strconv"
 )
@@ -57,6 +56,7 @@ type Ensemble struct {
 // for +Inf, so right; true for −Inf, so left).
 type Input struct {
 	row   [rowSize]float32 // [0,MaxFeatures): missing = +Inf; [MaxFeatures,2·MaxFeatures): missing = −Inf
+	keys  [rowSize]int32   // orderKey of row, −0 as +0 (block layout)
 	acc   [rowSize]float32 // contribution accumulator (block layout)
 	leafs []int32          // per tree: the leaf reached by the last Margins call
 	nf    int
@@ -65,7 +65,7 @@ type Input struct {
 // Compile validates s and lays it out for scoring.
 func Compile(s *Spec) (*Ensemble, error) {
 	if s == nil {
-		return nil, errors.New("gbdt: nil spec")
+		return nil, newError("gbdt: nil spec")
 	}
 	if err := validate(s); err != nil {
 		return nil, err
@@ -78,7 +78,7 @@ func Compile(s *Spec) (*Ensemble, error) {
 		}
 	}
 	if depth > MaxDepth {
-		return nil, errors.New("gbdt: tree depth " + strconv.Itoa(depth) + " exceeds the maximum " + strconv.Itoa(MaxDepth))
+		return nil, newError("gbdt: tree depth " + strconv.Itoa(depth) + " exceeds the maximum " + strconv.Itoa(MaxDepth))
 	}
 	stride := 1 << depth
 	nt := len(s.Trees)
@@ -163,7 +163,9 @@ func (e *Ensemble) toBlocks() {
 	for t := 0; t < e.nTrees; t++ {
 		b, p := &e.blocks[t], &e.paths[t]
 		copy(b.feat[:], e.feat[t*s:t*s+s-1])
-		copy(b.thr[:], e.thr[t*s:t*s+s-1])
+		for i, v := range e.thr[t*s : t*s+s-1] {
+			b.thr[i] = orderKey(v + 0) // v + 0: −0 becomes +0, which compares the same
+		}
 		copy(b.leaf[:], e.leaf[t*s:t*s+s])
 		for l := 0; l < blockSize; l++ {
 			for k := 0; k < blockDepth; k++ {

@@ -16,13 +16,18 @@ func (e *Ensemble) NewInput() *Input {
 func (in *Input) Set(x []float32) {
 	f := in.nf
 	lo, hi := in.row[:f], in.row[MaxFeatures:MaxFeatures+f]
+	klo, khi := in.keys[:f], in.keys[MaxFeatures:MaxFeatures+f]
 	x = x[:f]
 	inf := float32(math.Inf(1))
+	kinf, kninf := orderKey(inf), orderKey(-inf)
 	for i, v := range x {
 		if v != v {
 			lo[i], hi[i] = inf, -inf
+			klo[i], khi[i] = kinf, kninf
 		} else {
 			lo[i], hi[i] = v, v
+			k := orderKey(v + 0) // v + 0: −0 becomes +0, which compares the same
+			klo[i], khi[i] = k, k
 		}
 	}
 }

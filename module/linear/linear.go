@@ -12,7 +12,7 @@ import (
 	"math"
 
 	"github.com/edgescore/edgescore/module/internal/fmath"
-	"strconv"
+	"github.com/edgescore/edgescore/module/internal/quote"
 )
 
 // Model is a compiled logistic regression; immutable.
@@ -38,7 +38,7 @@ func New(intercept float64, weights map[string]float64, nFeature int, index func
 	for name, w := range weights {
 		i, ok := index(name)
 		if !ok {
-			return nil, &Error{"weights." + name, "no feature named " + strconv.Quote(name)}
+			return nil, &Error{"weights." + name, "no feature named " + quote.String(name)}
 		}
 		if math.IsNaN(w) || math.IsInf(w, 0) {
 			return nil, &Error{"weights." + name, "must be finite"}

@@ -58,10 +58,10 @@ func (p *Params) Validate() error {
 		}
 	}
 	if !finite(p.Q) {
-		return &FieldError{"q", "must be finite"}
+		return fieldError("q", "must be finite")
 	}
 	if !(p.Q > 1) {
-		return &FieldError{"q", "must be > 1 (the Gamma-Gamma mean is infinite otherwise)"}
+		return fieldError("q", "must be > 1 (the Gamma-Gamma mean is infinite otherwise)")
 	}
 	if err := positive("gamma", p.Gamma); err != nil {
 		return err
@@ -73,19 +73,19 @@ func (p *Params) Validate() error {
 		return err
 	}
 	if p.Steps < 1 || p.Steps > maxSteps {
-		return &FieldError{"steps", "must be in [1, 64]"}
+		return fieldError("steps", "must be in [1, 64]")
 	}
 	if !finite(p.DiscountRate) {
-		return &FieldError{"discount_rate", "must be finite"}
+		return fieldError("discount_rate", "must be finite")
 	}
 	if !(p.DiscountRate >= 0 && p.DiscountRate <= 1) {
-		return &FieldError{"discount_rate", "must be in [0, 1]"}
+		return fieldError("discount_rate", "must be in [0, 1]")
 	}
 	if !finite(p.Margin) {
-		return &FieldError{"margin", "must be finite"}
+		return fieldError("margin", "must be finite")
 	}
 	if !(p.Margin > 0 && p.Margin <= 1) {
-		return &FieldError{"margin", "must be in (0, 1]"}
+		return fieldError("margin", "must be in (0, 1]")
 	}
 	return nil
 }
@@ -94,10 +94,16 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func positive(name string, v float64) error {
 	if !finite(v) {
-		return &FieldError{name, "must be finite"}
+		return fieldError(name, "must be finite")
 	}
 	if !(v > 0) {
-		return &FieldError{name, "must be > 0"}
+		return fieldError(name, "must be > 0")
 	}
 	return nil
 }
+
+// fieldError makes a FieldError. It is not inlined: an allocation inlined
+// at each error return made the wasm guest larger for error paths only.
+//
+//go:noinline
+func fieldError(field, msg string) *FieldError { return &FieldError{field, msg} }

@@ -75,6 +75,32 @@ type instr struct {
 
 func nan() float64 { return math.NaN() }
 
+// varRel is, for the conditions on a variable that compare it with k, the
+// set of outcomes that make them true, indexed by which of v < k (1),
+// v == k (2) and v > k (4) holds — none (0) when v is missing (NaN). One
+// table lookup and a shift replace a switch case with its branches, which
+// in Go's wasm output are the expensive part. opInV is not such a condition
+// (0: the switch handles it).
+var varRel = [...]uint8{
+	opHasV - opHasV:     1<<1 | 1<<2 | 1<<4,
+	opMissingV - opHasV: 1 << 0,
+	opInV - opHasV:      0,
+	opLtV - opHasV:      1 << 1,
+	opLeV - opHasV:      1<<1 | 1<<2,
+	opGtV - opHasV:      1 << 4,
+	opGeV - opHasV:      1<<2 | 1<<4,
+	opEqV - opHasV:      1 << 2,
+	opNeV - opHasV:      1<<1 | 1<<4,
+}
+
+// b2u compiles to a flag-setting instruction, not a branch.
+func b2u(b bool) uint {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Eval evaluates the program on vals, where vals[s] is the value of the
 // variable in slot s: a number, or NaN when missing (for categorical
 // variables, StringCode of the value, or NaN). Slots at or beyond len(vals)
@@ -96,6 +122,16 @@ func (p *Program) Eval(vals []float64) bool {
 	for pc := 0; pc < len(code); pc++ {
 		in := &code[pc]
 		r := uint(0) // result of a condition
+		if o := in.op - opHasV; o < op(len(varRel)) && varRel[o] != 0 {
+			// A condition on a variable (the commonest instruction),
+			// branch-free: see varRel.
+			v := miss
+			if s := int(in.a); uint(s) < uint(len(vals)) {
+				v = vals[s]
+			}
+			r = uint(varRel[o]) >> (b2u(v < in.k) | b2u(v == in.k)<<1 | b2u(v > in.k)<<2) & 1
+			goto push
+		}
 		switch in.op {
 		case opConst:
 			t++

@@ -1,9 +1,6 @@
 package rule
 
-import (
-	"strconv"
-	"unicode/utf8"
-)
+import "github.com/edgescore/edgescore/module/internal/quote"
 
 type tokKind uint8
 
@@ -54,11 +51,11 @@ func (t token) describe() string {
 	case tNum:
 		return "number " + t.text
 	case tStr:
-		return "string " + strconv.Quote(t.text)
+		return "string " + quote.String(t.text)
 	case tName:
-		return "name " + strconv.Quote(t.text)
+		return "name " + quote.String(t.text)
 	}
-	return strconv.Quote(tokText[t.kind])
+	return quote.String(tokText[t.kind])
 }
 
 func isRel(k tokKind) bool { return k >= tLt && k <= tNe }
@@ -167,8 +164,7 @@ func (lx *lexer) next() (token, *Error) {
 			return token{}, &Error{start, "numbers need a digit before the decimal point (0.5, not .5)"}
 		}
 	}
-	r, _ := utf8.DecodeRuneInString(lx.src[start:])
-	return token{}, &Error{start, "unexpected character " + strconv.QuoteRune(r)}
+	return token{}, &Error{start, "unexpected character " + quote.FirstRune(lx.src[start:])}
 }
 
 // number lexes digits [ "." digits ] [ ("e"|"E") ["+"|"-"] digits ].
@@ -180,7 +176,7 @@ func (lx *lexer) number() (token, *Error) {
 		for end < len(src) && (isNameByte(src[end]) || src[end] == '+' || src[end] == '-') && end-start < 32 {
 			end++
 		}
-		return token{}, &Error{start, "malformed number " + strconv.Quote(src[start:end])}
+		return token{}, &Error{start, "malformed number " + quote.String(src[start:end])}
 	}
 	digits := func() int {
 		n := 0
@@ -210,8 +206,8 @@ func (lx *lexer) number() (token, *Error) {
 		return bad()
 	}
 	text := src[start:lx.pos]
-	v, err := strconv.ParseFloat(text, 64)
-	if err != nil {
+	v, ok := parseNumber(text)
+	if !ok {
 		return token{}, &Error{start, "number " + text + " is out of range"}
 	}
 	return token{kind: tNum, pos: start, text: text, num: v}, nil

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/edgescore/edgescore/internal/editdist"
+	"github.com/edgescore/edgescore/module/internal/quote"
 )
 
 // typ is the static type of an expression.
@@ -66,14 +67,20 @@ type parser struct {
 	tok   token
 	err   *Error
 	vars  map[string]Var
-	used  map[string]int
+	used  []ref // referenced names, sorted by name and unique
 	depth int
 }
 
+// ref is a name the rule references and its slot.
+type ref struct {
+	name string
+	slot int
+}
+
 // parse parses and type-checks src. It returns the root and the referenced
-// names with their slots.
-func parse(src string, vars map[string]Var) (*node, map[string]int, *Error) {
-	p := &parser{lx: lexer{src: src}, vars: vars, used: map[string]int{}}
+// names with their slots, sorted by name.
+func parse(src string, vars map[string]Var) (*node, []ref, *Error) {
+	p := &parser{lx: lexer{src: src}, vars: vars}
 	p.advance()
 	if p.err == nil && p.tok.kind == tEOF {
 		return nil, nil, &Error{p.tok.pos, "empty rule"}
@@ -94,6 +101,10 @@ func parse(src string, vars map[string]Var) (*node, map[string]int, *Error) {
 	return n, p.used, nil
 }
 
+// fail records the first error. It is not inlined: inlined into its 40
+// call sites it made the wasm guest 6 KB larger for error paths only.
+//
+//go:noinline
 func (p *parser) fail(pos int, msg string) {
 	if p.err == nil {
 		p.err = &Error{pos, msg}
@@ -145,11 +156,11 @@ func describe(n *node) string {
 	switch n.kind {
 	case kName:
 		if n.typ == tyCat {
-			return "categorical " + strconv.Quote(n.str)
+			return "categorical " + quote.String(n.str)
 		}
-		return "numeric " + strconv.Quote(n.str)
+		return "numeric " + quote.String(n.str)
 	case kStr:
-		return "string " + strconv.Quote(n.str)
+		return "string " + quote.String(n.str)
 	}
 	switch n.typ {
 	case tyNum:
@@ -317,7 +328,7 @@ func (p *parser) parseIn(l *node) *node {
 				return nil
 			}
 			if l.typ != tyCat {
-				p.fail(pos, "cannot compare "+describe(l)+" with string "+strconv.Quote(p.tok.text))
+				p.fail(pos, "cannot compare "+describe(l)+" with string "+quote.String(p.tok.text))
 				return nil
 			}
 			n.set = append(n.set, StringCode(p.tok.text))
@@ -459,18 +470,18 @@ func (p *parser) parsePrimary() *node {
 func (p *parser) name(t token) *node {
 	v, ok := p.vars[t.text]
 	if !ok {
-		msg := "unknown name " + strconv.Quote(t.text)
+		msg := "unknown name " + quote.String(t.text)
 		if s := suggest(t.text, p.vars); s != "" {
-			msg += " (did you mean " + strconv.Quote(s) + "?)"
+			msg += " (did you mean " + quote.String(s) + "?)"
 		}
 		p.fail(t.pos, msg)
 		return nil
 	}
 	if v.Slot < 0 || v.Slot > maxSlot {
-		p.fail(t.pos, "variable "+strconv.Quote(t.text)+" has invalid slot "+strconv.Itoa(v.Slot))
+		p.fail(t.pos, "variable "+quote.String(t.text)+" has invalid slot "+strconv.Itoa(v.Slot))
 		return nil
 	}
-	p.used[t.text] = v.Slot
+	p.use(t.text, v.Slot)
 	n := &node{kind: kName, typ: tyNum, pos: t.pos, str: t.text, slot: v.Slot}
 	if v.Categorical {
 		n.typ = tyCat
@@ -478,14 +489,30 @@ func (p *parser) name(t token) *node {
 	return n
 }
 
+// use records a reference to name, keeping p.used sorted and unique by
+// insertion: a rule names a few variables, and a sort or a map would link
+// generic sorting or map iteration code into the wasm guest for nothing.
+func (p *parser) use(name string, slot int) {
+	i := len(p.used)
+	for i > 0 && p.used[i-1].name >= name {
+		if p.used[i-1].name == name {
+			return
+		}
+		i--
+	}
+	p.used = append(p.used, ref{})
+	copy(p.used[i+1:], p.used[i:])
+	p.used[i] = ref{name, slot}
+}
+
 // parseCall parses a call of the function named by t; the current token is
 // the opening parenthesis.
 func (p *parser) parseCall(t token) *node {
 	f, ok := funcs[t.text]
 	if !ok {
-		msg := "unknown function " + strconv.Quote(t.text)
+		msg := "unknown function " + quote.String(t.text)
 		if s := suggest(t.text, funcs); s != "" {
-			msg += " (did you mean " + strconv.Quote(s) + "?)"
+			msg += " (did you mean " + quote.String(s) + "?)"
 		}
 		p.fail(t.pos, msg)
 		return nil

@@ -2,7 +2,6 @@ package rule
 
 import (
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/edgescore/edgescore/module/internal/fnv1a"
@@ -63,7 +62,7 @@ func (p *Program) Names() []string {
 	if p == nil {
 		return nil
 	}
-	return slices.Clone(p.names)
+	return append(p.names[:0:0], p.names...) // slices.Clone
 }
 
 // StringCode is how categorical values travel: the host puts StringCode(value)
@@ -88,12 +87,9 @@ func Compile(src string, vars map[string]Var) (*Program, error) {
 	}
 	p := &Program{code: code, sets: sets, maxSlot: -1}
 	p.names = make([]string, 0, len(used))
-	for name, slot := range used {
-		p.names = append(p.names, name)
-		if slot > p.maxSlot {
-			p.maxSlot = slot
-		}
+	for _, r := range used { // sorted by name
+		p.names = append(p.names, r.name)
+		p.maxSlot = max(p.maxSlot, r.slot)
 	}
-	slices.Sort(p.names)
 	return p, nil
 }

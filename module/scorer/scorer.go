@@ -26,7 +26,9 @@ type Scorer struct {
 	probs   []float32
 	c32     []float32
 	lw      []float64 // blend × logistic weight per feature, nil without a logistic model
+	rv      []float64 // per feature: contribution to the logit (reasons)
 	env     []float64
+	raw     feature.Raw // the context's numeric fields, read by Compute
 }
 
 // New returns a Scorer for b. All scratch space is allocated here, so
@@ -37,6 +39,7 @@ func New(b *bundle.Bundle) *Scorer {
 	s := &Scorer{
 		b: b, p: p,
 		x:   make([]float32, nf),
+		rv:  make([]float64, nf),
 		env: make([]float64, p.Env.Size),
 	}
 	if p.Logistic != nil {
@@ -78,7 +81,7 @@ func (s *Scorer) Decide(c *shopper.Context, d *Decision) {
 	}
 	stock := p.Catalog.LookupStock(c.Session.SKU, c.Session.Category, place, c.Place.Lat, c.Place.Lon)
 	derived := feature.Derived{StoreKM: stock.NearestKM}
-	p.Features.Compute(c, &derived, s.x)
+	p.Features.ComputeRaw(c, &derived, s.x, &s.raw)
 
 	// Propensity: blended logit of the models present.
 	var z float64
@@ -168,7 +171,11 @@ func (s *Scorer) fillEnv(c *shopper.Context, derived *feature.Derived, d *Decisi
 	e := &s.p.Env
 	env := s.env
 	for _, f := range e.RawNum {
-		env[f] = feature.Number(f, "", c, derived)
+		if f == feature.FieldAffinity { // needs a key; rules cannot name it
+			env[f] = feature.Number(f, "", c, derived)
+			continue
+		}
+		env[f] = s.raw.Number(f)
 	}
 	for _, f := range e.RawCat {
 		if t := feature.Text(f, c); t != "" {
@@ -193,31 +200,95 @@ func (s *Scorer) fillEnv(c *shopper.Context, derived *feature.Derived, d *Decisi
 // reasons computes each feature's contribution to the propensity logit
 // (exact for the logistic model, Saabas path contributions for trees,
 // blended with the same weights) and keeps the MaxReasons largest in
-// absolute value. One pass over the features does both.
+// absolute value, ties to the lower index.
+//
+// The contributions are computed first, without a branch per feature, and
+// the top list is then kept with one well-predicted comparison per feature
+// on the bits of |v| (which order like the values when no v is NaN). In
+// Go's wasm output every branch is a trip through a dispatch table, so the
+// fewer the better; natively the missing-value branches mispredicted.
 func (s *Scorer) reasons(d *Decision) {
 	p := &s.p
 	x := s.x
+	v := s.rv[:len(x)]
 	lw := s.lw // blend × logistic weight, or nil
-	var tc []float32
-	if p.Trees != nil {
+	var nan uint
+	switch {
+	case p.Trees != nil:
 		p.Trees.Contributions(s.in, p.Class, s.c32)
-		tc = s.c32[:len(x)]
+		tc := s.c32[:len(x)]
+		bg := p.BlendG
+		if lw != nil {
+			lw = lw[:len(x)]
+			for i, xi := range x {
+				// lw[i]·x[i], or 0 when x[i] is missing (±0 alike: a zero
+				// contribution is never reported).
+				w := math.Float64frombits(math.Float64bits(lw[i]*float64(xi)) & -uint64(b2u(xi == xi)))
+				w += bg * float64(tc[i])
+				v[i] = w
+				nan |= b2u(w != w)
+			}
+		} else {
+			for i := range v {
+				var w float64
+				w += bg * float64(tc[i])
+				v[i] = w
+				nan |= b2u(w != w)
+			}
+		}
+	case lw != nil:
+		lw = lw[:len(x)]
+		for i, xi := range x {
+			w := math.Float64frombits(math.Float64bits(lw[i]*float64(xi)) & -uint64(b2u(xi == xi)))
+			v[i] = w
+			nan |= b2u(w != w)
+		}
+	default:
+		clear(v)
 	}
-	bg := p.BlendG
+	if nan != 0 {
+		s.reasonsSlow(v, d)
+		return
+	}
+	s.topReasons(v, d)
+}
+
+// topReasons is the top list of reasons for contributions v, none NaN.
+func (s *Scorer) topReasons(v []float64, d *Decision) {
+	const abs = 1<<63 - 1
+	var top [MaxReasons]int
+	var key [MaxReasons]uint64 // bits of |v|, descending; 0 = empty
+	for i, w := range v {
+		k := math.Float64bits(w) & abs
+		if k <= key[MaxReasons-1] {
+			continue
+		}
+		j := MaxReasons - 1
+		for j > 0 && k > key[j-1] {
+			key[j], top[j] = key[j-1], top[j-1]
+			j--
+		}
+		key[j], top[j] = k, i
+	}
+	var r [MaxReasons]Reason
+	n := 0
+	for j := range key {
+		if key[j] != 0 {
+			r[j] = Reason{Feature: top[j], Contribution: v[top[j]]}
+			n++
+		}
+	}
+	d.Reasons, d.NumReasons = r, n
+}
+
+// reasonsSlow keeps the top list of contributions v when some is NaN,
+// exactly as reasons always did: comparisons with NaN are false.
+func (s *Scorer) reasonsSlow(v []float64, d *Decision) {
 	n := 0
 	var top [MaxReasons]Reason
 	var topAbs [MaxReasons]float64
-	for i := range x {
-		var v float64
-		if lw != nil {
-			if xi := x[i]; xi == xi {
-				v = lw[i] * float64(xi)
-			}
-		}
-		if tc != nil {
-			v += bg * float64(tc[i])
-		}
-		a := math.Abs(v)
+	for i, w := range v {
+		a := math.Abs(w)
 		if a == 0 || (n == MaxReasons && a <= topAbs[MaxReasons-1]) {
 			continue
 		}
@@ -232,9 +303,16 @@ func (s *Scorer) reasons(d *Decision) {
 			top[k], topAbs[k] = top[k-1], topAbs[k-1]
 			k--
 		}
-		top[k], topAbs[k] = Reason{Feature: i, Contribution: v}, a
+		top[k], topAbs[k] = Reason{Feature: i, Contribution: w}, a
 	}
 	d.Reasons, d.NumReasons = top, n
+}
+
+func b2u(b bool) uint {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // uniform advances a SplitMix64 state and returns a float64 in [0,1). It is

@@ -158,6 +158,11 @@ func joinTypes(ts []ValueType) string {
 	return s
 }
 
+// utoa formats v in decimal. It is not inlined: it builds error messages
+// only, and a copy at each of its 30 call sites made the wasm guest's
+// DecodeContext 4 KB larger.
+//
+//go:noinline
 func utoa(v uint64) string {
 	var b [20]byte
 	i := len(b)

@@ -1,7 +1,6 @@
 package abi
 
 import (
-	"encoding/binary"
 	"math"
 
 	"github.com/edgescore/edgescore/module/scorer"
@@ -47,7 +46,7 @@ const (
 // guest's output buffer has a fixed size.
 func PutDecision(dst []byte, d *scorer.Decision, bundleCRC uint32) {
 	r := dst[:DecisionSize]
-	le := binary.LittleEndian
+	le := littleEndian{}
 	le.PutUint64(r[DecPropensity:], math.Float64bits(d.Propensity))
 	le.PutUint64(r[DecPAlive:], math.Float64bits(d.PAlive))
 	le.PutUint64(r[DecExpectedPurchases:], math.Float64bits(d.ExpectedPurchases))
@@ -92,7 +91,7 @@ func DecodeDecision(rec []byte, d *scorer.Decision) (bundleCRC uint32, err error
 	if n > scorer.MaxReasons {
 		return 0, &RecordError{Record: "decision", Offset: DecNumReasons, Msg: "more than " + utoa(scorer.MaxReasons) + " reasons"}
 	}
-	le := binary.LittleEndian
+	le := littleEndian{}
 	f := func(o int) float64 { return math.Float64frombits(le.Uint64(rec[o:])) }
 	i32 := func(o int) int { return int(int32(le.Uint32(rec[o:]))) }
 	*d = scorer.Decision{
@@ -130,5 +129,5 @@ func BundleCRC(bundle []byte) uint32 {
 	if len(bundle) < 4 {
 		return 0
 	}
-	return binary.LittleEndian.Uint32(bundle[len(bundle)-4:])
+	return littleEndian{}.Uint32(bundle[len(bundle)-4:])
 }
