@@ -196,7 +196,7 @@ func (o *outcome) appendSegments(b []byte, sep byte, quote bool) []byte {
 		}
 		first = false
 		if quote {
-			b = strconv.AppendQuote(b, o.bundle.SegmentName(i))
+			b = jsonform.AppendString(b, o.bundle.SegmentName(i))
 		} else {
 			b = append(b, o.bundle.SegmentName(i)...)
 		}
@@ -278,24 +278,24 @@ func boolStr(b bool) string {
 // a guest decision, the decision in the form of module/jsonform.
 func (s *Server) appendDecisionJSON(b []byte, c *shopper.Context, o *outcome) []byte {
 	b = append(b, `{"decision_id":`...)
-	b = strconv.AppendQuote(b, o.id)
+	b = jsonform.AppendString(b, o.id)
 	b = append(b, `,"shopper_id":`...)
-	b = strconv.AppendQuote(b, c.ShopperID)
+	b = jsonform.AppendString(b, c.ShopperID)
 	b = append(b, `,"status":`...)
 	if o.ok {
 		b = append(b, `"ok"`...)
 	} else {
 		b = append(b, `"default","reason":`...)
-		b = strconv.AppendQuote(b, o.reason)
+		b = jsonform.AppendString(b, o.reason)
 	}
 	b = append(b, `,"arm":`...)
-	b = strconv.AppendQuote(b, o.armName())
+	b = jsonform.AppendString(b, o.armName())
 	if o.arm != nil {
 		b = append(b, `,"bundle_digest":`...)
-		b = strconv.AppendQuote(b, o.arm.digest)
+		b = jsonform.AppendString(b, o.arm.digest)
 	}
 	b = append(b, `,"offer":`...)
-	b = strconv.AppendQuote(b, o.action(s.cfg.DefaultAction))
+	b = jsonform.AppendString(b, o.action(s.cfg.DefaultAction))
 	if !o.ok {
 		return append(b, `,"decision":null}`...)
 	}

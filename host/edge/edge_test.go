@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -316,5 +317,25 @@ func TestMetricsAndHealth(t *testing.T) {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+}
+
+// TestAwkwardStrings: shopper ids with quotes, backslashes, control and
+// line-separator characters come back in valid JSON — the API's answer and
+// the decision event (the sink fails on invalid JSON) — unchanged.
+func TestAwkwardStrings(t *testing.T) {
+	f := newFixture(t, false, nil)
+	f.apply(t, planOf(1, false, armSpec{"champion", champion(t), 10000}))
+	for _, id := range []string{`q"uote`, `back\slash`, "ctl\x01\x1f\x7f", "tab\tnl\n", "sep\u2028\u2029", "émoji 𝄞"} {
+		body, _ := json.Marshal(map[string]string{"shopper_id": id})
+		status, ans := f.decide(t, string(body))
+		if status != 200 || ans["shopper_id"] != id {
+			t.Errorf("%q: status %d, answer %v", id, status, ans)
+		}
+	}
+	if evs := f.events.byType("decision"); len(evs) != 6 {
+		t.Fatalf("%d decision events", len(evs))
+	} else if evs[2]["shopper_id"] != "ctl\x01\x1f\x7f" {
+		t.Errorf("event shopper_id %q", evs[2]["shopper_id"])
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/edgescore/edgescore/controlplane/client"
 	"github.com/edgescore/edgescore/host/edge/outbox"
+	"github.com/edgescore/edgescore/module/jsonform"
 	"github.com/edgescore/edgescore/module/shopper"
 )
 
@@ -34,13 +34,13 @@ func appendStr(b []byte, key, v string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, key...)
 	b = append(b, '"', ':')
-	return strconv.AppendQuote(b, v)
+	return jsonform.AppendString(b, v)
 }
 
 // appendDecisionEvent is the decision log of a guest decision.
 func (s *Server) appendDecisionEvent(b []byte, now time.Time, c *shopper.Context, o *outcome) []byte {
 	b = append(b, `{"event_id":`...)
-	b = strconv.AppendQuote(b, eventID('d', o.id))
+	b = jsonform.AppendString(b, eventID('d', o.id))
 	b = append(b, `,"type":"decision","ts":`...)
 	b = appendTS(b, now)
 	b = appendStr(b, "decision_id", o.id)
@@ -73,7 +73,7 @@ func (s *Server) appendDecisionEvent(b []byte, now time.Time, c *shopper.Context
 
 func appendExposureEvent(b []byte, now time.Time, decisionID, shopperID string) []byte {
 	b = append(b, `{"event_id":`...)
-	b = strconv.AppendQuote(b, eventID('x', decisionID))
+	b = jsonform.AppendString(b, eventID('x', decisionID))
 	b = append(b, `,"type":"exposure","ts":`...)
 	b = appendTS(b, now)
 	b = appendStr(b, "decision_id", decisionID)
@@ -97,7 +97,7 @@ type OrderItem struct {
 
 func appendConversionEvent(b []byte, now time.Time, shopperID string, o *Order) []byte {
 	b = append(b, `{"event_id":`...)
-	b = strconv.AppendQuote(b, eventID('c', o.ID))
+	b = jsonform.AppendString(b, eventID('c', o.ID))
 	b = append(b, `,"type":"conversion","ts":`...)
 	b = appendTS(b, now)
 	b = appendStr(b, "shopper_id", shopperID)

@@ -320,7 +320,7 @@ func (s *Server) handleDecide(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			st.buf = append(st.buf[:0], `{"error":`...)
-			st.buf = strconv.AppendQuote(st.buf, err.Error())
+			st.buf = jsonform.AppendString(st.buf, err.Error())
 			st.buf = append(st.buf, "}\n"...)
 			w.Write(st.buf)
 			return
@@ -367,7 +367,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	evs, err := splitEvents(body)
 	if err != nil {
-		http.Error(w, `{"error":`+strconv.Quote(err.Error())+`}`, http.StatusBadRequest)
+		http.Error(w, string(jsonform.AppendString([]byte(`{"error":`), err.Error()))+`}`, http.StatusBadRequest)
 		return
 	}
 	for _, e := range evs {

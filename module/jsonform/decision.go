@@ -39,9 +39,9 @@ type Names interface {
 //	 "reasons":[{"feature":"log_cart_value","contribution":0.52}]}
 func AppendDecision(buf []byte, b Names, d *scorer.Decision) []byte {
 	buf = append(buf, `{"bundle":`...)
-	buf = strconv.AppendQuote(buf, b.ID())
+	buf = AppendString(buf, b.ID())
 	buf = append(buf, `,"variant":`...)
-	buf = strconv.AppendQuote(buf, b.VariantName(d.Variant))
+	buf = AppendString(buf, b.VariantName(d.Variant))
 	buf = append(buf, `,"bucket":`...)
 	buf = strconv.AppendInt(buf, int64(d.Bucket), 10)
 	buf = num(buf, "propensity", d.Propensity)
@@ -64,19 +64,19 @@ func AppendDecision(buf []byte, b Names, d *scorer.Decision) []byte {
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = strconv.AppendQuote(buf, b.SegmentName(i))
+		buf = AppendString(buf, b.SegmentName(i))
 	}
 	buf = append(buf, `],"action":{"id":`...)
-	buf = strconv.AppendQuote(buf, b.ActionID(d.Action))
+	buf = AppendString(buf, b.ActionID(d.Action))
 	buf = append(buf, `,"kind":`...)
-	buf = strconv.AppendQuote(buf, b.ActionKindName(d.Action))
+	buf = AppendString(buf, b.ActionKindName(d.Action))
 	buf = num(buf, "probability", d.ActionProbability)
 	buf = append(buf, `,"explored":`...)
 	buf = strconv.AppendBool(buf, d.Explored)
 	buf = num(buf, "expected_profit", d.ExpectedProfit)
 	buf = num(buf, "buy_probability", d.BuyProbability)
 	buf = append(buf, `},"greedy_action":`...)
-	buf = strconv.AppendQuote(buf, b.ActionID(d.GreedyAction))
+	buf = AppendString(buf, b.ActionID(d.GreedyAction))
 	buf = append(buf, `,"eligible":`...)
 	buf = strconv.AppendInt(buf, int64(d.Eligible), 10)
 	buf = append(buf, `,"reasons":[`...)
@@ -85,7 +85,7 @@ func AppendDecision(buf []byte, b Names, d *scorer.Decision) []byte {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, `{"feature":`...)
-		buf = strconv.AppendQuote(buf, b.FeatureName(d.Reasons[i].Feature))
+		buf = AppendString(buf, b.FeatureName(d.Reasons[i].Feature))
 		buf = num(buf, "contribution", d.Reasons[i].Contribution)
 		buf = append(buf, '}')
 	}
@@ -106,7 +106,7 @@ func nameOrNull(buf []byte, s string) []byte {
 	if s == "" {
 		return append(buf, "null"...)
 	}
-	return strconv.AppendQuote(buf, s)
+	return AppendString(buf, s)
 }
 
 var _ Names = (*bundle.Bundle)(nil)
