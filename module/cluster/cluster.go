@@ -83,6 +83,9 @@ func (m *Model) K() int { return m.k }
 // loop is k independent accumulations with no call and one load each: in a
 // wasm probe this took 2.2 µs to 0.8 µs, bit-identical.
 func (m *Model) Nearest(x []float32) (int, float64) {
+	if m.k == 8 {
+		return m.nearest8(x)
+	}
 	var dist [MaxClusters]float64
 	k := m.k
 	dd := dist[:k]
@@ -101,6 +104,42 @@ func (m *Model) Nearest(x []float32) (int, float64) {
 	}
 	best := 0
 	for c := 1; c < k; c++ {
+		if dd[c] < dd[best] {
+			best = c
+		}
+	}
+	return best, math.Sqrt(dd[best])
+}
+
+// nearest8 is Nearest for 8 centroids (the common case) with the
+// accumulators in eight variables rather than an array: Go's wasm output
+// keeps them in locals instead of loading and storing memory for each
+// addition. The arithmetic, and so the result, is Nearest's.
+func (m *Model) nearest8(x []float32) (int, float64) {
+	var d0, d1, d2, d3, d4, d5, d6, d7 float64
+	cent := m.cent[:len(m.features)*8]
+	for j, f := range m.features {
+		v := float64(x[f])
+		if v != v {
+			v = 0
+		} else {
+			v = float64((v - m.mean[j]) * m.invScale[j])
+		}
+		row := (*[8]float64)(cent[j*8 : j*8+8])
+		t0, t1, t2, t3 := v-row[0], v-row[1], v-row[2], v-row[3]
+		t4, t5, t6, t7 := v-row[4], v-row[5], v-row[6], v-row[7]
+		d0 += float64(t0 * t0)
+		d1 += float64(t1 * t1)
+		d2 += float64(t2 * t2)
+		d3 += float64(t3 * t3)
+		d4 += float64(t4 * t4)
+		d5 += float64(t5 * t5)
+		d6 += float64(t6 * t6)
+		d7 += float64(t7 * t7)
+	}
+	dd := [8]float64{d0, d1, d2, d3, d4, d5, d6, d7}
+	best := 0
+	for c := 1; c < 8; c++ {
 		if dd[c] < dd[best] {
 			best = c
 		}

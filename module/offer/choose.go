@@ -47,33 +47,44 @@ func (c *Catalog) LookupStock(sku, category, place string, lat, lon float64) Sto
 	}
 	geo := lat == lat && lon == lon
 	cosLat := math.Cos(lat * rad) // Haversine's cos(lat1), the same for every store
+	minA := math.Inf(1)
 	for _, si := range it.stores {
 		s := &c.stores[si]
 		if place != "" && s.Region == place {
 			st.Available = true
 		}
 		if geo {
-			if d := haversine(lat, lon, cosLat, s.Lat, s.Lon, c.cosLat[si]); !(d >= st.NearestKM) {
-				st.NearestKM = d
-			}
+			minA = min(minA, haversineA(lat, lon, cosLat, s.Lat, s.Lon, c.cosLat[si]))
 		}
+	}
+	// The distance grows with a, so the nearest store is the one with the
+	// least a: one arcsine and one square root per lookup instead of one
+	// per store (each ~40 ns in Go's wasm output).
+	if geo && len(it.stores) > 0 {
+		st.NearestKM = haversineKM(minA)
 	}
 	return st
 }
 
 const rad = math.Pi / 180
 
-// haversine is Haversine with the cosines of the latitudes given: the
-// store's is computed once at compile time, the shopper's once per
-// lookup (math.Cos costs ~35 ns in Go's wasm output).
-func haversine(lat1, lon1, cosLat1, lat2, lon2, cosLat2 float64) float64 {
-	const r = 6371.0088 // mean Earth radius, km
+// haversineA and haversineKM are Haversine split in two, with the cosines
+// of the latitudes given: the store's is computed once at compile time, the
+// shopper's once per lookup (math.Cos costs ~35 ns in Go's wasm output).
+// haversineA is the haversine of the central angle, clamped to 1.
+func haversineA(lat1, lon1, cosLat1, lat2, lon2, cosLat2 float64) float64 {
 	dlat := (lat2 - lat1) * rad
 	dlon := (lon2 - lon1) * rad
 	s1 := math.Sin(dlat / 2)
 	s2 := math.Sin(dlon / 2)
 	a := float64(s1*s1) + float64(cosLat1*cosLat2*s2*s2)
-	return 2 * r * math.Asin(math.Sqrt(math.Min(1, a)))
+	return math.Min(1, a)
+}
+
+// haversineKM is the distance for haversineA's a.
+func haversineKM(a float64) float64 {
+	const r = 6371.0088 // mean Earth radius, km
+	return 2 * r * math.Asin(math.Sqrt(a))
 }
 
 // Haversine is the great-circle distance in km.
