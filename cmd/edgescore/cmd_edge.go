@@ -56,7 +56,6 @@ func runEdge(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	cookieDomain := fs.String("cookie-domain", "", "Domain attribute of the edge's cookies")
 	cookieSecure := fs.Bool("cookie-secure", false, "set the Secure attribute on the edge's cookies (HTTPS sites)")
 	budget := fs.Duration("budget", def.Budget, "scoring budget per request; past it the request gets the default decision")
-	callLimit := fs.Duration("call-limit", def.CallLimit, "interrupt a guest call running longer than this (a runaway guest)")
 	scoring := fs.Bool("scoring", true, "score requests (false: default decisions only, for measuring overhead)")
 	wasmPath := fs.String("wasm", "", "guest module (default: edgescore.wasm beside this binary, then out/)")
 	runtimeName := fs.String("runtime", defaultEdgeRuntime, "WebAssembly runtime: "+runtimeNames())
@@ -80,7 +79,7 @@ func runEdge(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fail := func(err error) int { fmt.Fprintln(stderr, "edge:", err); return 1 }
 
 	cfg := def
-	cfg.Logger, cfg.Group, cfg.Budget, cfg.CallLimit, cfg.Scoring = log, *group, *budget, *callLimit, *scoring
+	cfg.Logger, cfg.Group, cfg.Budget, cfg.Scoring = log, *group, *budget, *scoring
 	cfg.CookieDomain, cfg.CookieSecure = *cookieDomain, *cookieSecure
 	cfg.Geo = edge.GeoHeaders{Country: *geoCountry, Region: *geoRegion, Lat: *geoLat, Lon: *geoLon, Timezone: *geoTZ}
 	cfg.EdgeID = *edgeID

@@ -236,9 +236,15 @@ func wrk(target, script string, conns, threads int, d time.Duration) (result, st
 // each optionally paced (delay in ms per connection).
 func scripts(dir string, delayMS int) (decide, page string, err error) {
 	ctxJSON := `{"shopper_id":"shp-8f9bd9339b602c09","known":true,"history":{"frequency":2,"recency":120,"tenure":400,"aov":54.2,"total_spend":216.8,"affinities":{"shoes":0.6}},"session":{"page":"product","category":"shoes","sku":"SHO-0001","price":89.9,"cart":[{"sku":"SOCK-2","category":"apparel","qty":2,"unit_price":9.5}],"pageviews":4,"minutes":6.5,"channel":"web","device":"mobile"},"place":{"country":"DE","region":"DE-BE","lat":52.52,"lon":13.4,"hour":21,"weekday":4}}`
+	// Pacing: each connection thinks for an exponentially distributed time
+	// (mean delayMS) after each response, so arrivals are Poisson-like, as
+	// independent shoppers' are. A fixed delay kept the connections in
+	// step: they all fired within the same millisecond, and the bursts of
+	// ~100 requests, not the rate, set the latency percentiles.
 	pace := ""
 	if delayMS > 0 {
-		pace = fmt.Sprintf("function delay() return %d end\n", delayMS)
+		pace = fmt.Sprintf("math.randomseed(os.time() + math.floor(os.clock() * 1e6))\n"+
+			"function delay() return math.floor(-%d * math.log(1 - math.random()) + 0.5) end\n", delayMS)
 	}
 	decide = filepath.Join(dir, fmt.Sprintf("decide-%d.lua", delayMS))
 	page = filepath.Join(dir, fmt.Sprintf("page-%d.lua", delayMS))
@@ -341,8 +347,8 @@ func bench(wasm, bundle string, d time.Duration, conns, threads int, runtimeName
 			return err
 		}
 		peakRSS = math.Max(peakRSS, rssOf(onURL))
-		// Half of the scoring-on peak, paced: each connection waits
-		// delay ms after each response.
+		// Half of the scoring-on peak, paced: each connection waits a
+		// random time, delay ms on average, after each response.
 		r.rate = r.peakOn.rps / 2
 		const delay = 10
 		n := max(1, int(math.Round(r.rate*delay/1000)))

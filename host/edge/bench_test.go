@@ -74,9 +74,6 @@ func BenchmarkDecide(b *testing.B) {
 			*c = ctxs[i%len(ctxs)]
 			f.srv.decide(ctx, c, o)
 			switch {
-			case o.abandoned: // a worker still owns o and c
-				o, c = new(outcome), new(shopper.Context)
-				fallthrough
 			case o.reason == ReasonTimeout:
 				timeouts.Add(1) // the machine paused us past the budget
 			case !o.ok:

@@ -17,14 +17,11 @@ type Config struct {
 	// only the API (every other path is 404).
 	Origin *url.URL
 	// Budget bounds one decision, waiting for a guest instance included
-	// (default 2 ms). Past it the request gets the default decision.
+	// (default 2 ms). A request waits for an instance during the first
+	// half of it at most; a call still running at its end is interrupted
+	// (the instance is replaced). Either way the request gets the default
+	// decision.
 	Budget time.Duration
-	// CallLimit interrupts a guest call that runs longer (a runaway
-	// guest); the instance is replaced. It is not the request's budget:
-	// a request stops waiting at Budget, and a call that has started may
-	// finish after its request went on, so that instances are not killed
-	// (and restarted) merely because the machine was busy. Default 100 ms.
-	CallLimit time.Duration
 	// Scoring off gives every request the default decision without calling
 	// a guest: the same server, for measuring what scoring costs.
 	Scoring bool
@@ -79,7 +76,7 @@ func DefaultConfig() Config {
 		pages[i] = p
 	}
 	return Config{
-		Budget: 2 * time.Millisecond, CallLimit: 100 * time.Millisecond, Scoring: true,
+		Budget: 2 * time.Millisecond, Scoring: true,
 		ProfileCookie: "es_profile", SessionCookie: "es_session", CartCookie: "es_cart",
 		Pages: pages,
 		Geo: GeoHeaders{Country: "CF-IPCountry", Region: "X-Geo-Region", Lat: "X-Geo-Lat", Lon: "X-Geo-Lon",
@@ -93,8 +90,6 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Budget <= 0:
 		return fmt.Errorf("%w: Budget must be positive", ErrConfig)
-	case c.CallLimit < c.Budget:
-		return fmt.Errorf("%w: CallLimit (%v) must be at least Budget (%v)", ErrConfig, c.CallLimit, c.Budget)
 	case c.Keys == nil:
 		return fmt.Errorf("%w: Keys (the cookie keyring) is required", ErrConfig)
 	case c.ProfileCookie == "" || c.SessionCookie == "" || c.CartCookie == "":

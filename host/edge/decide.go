@@ -27,11 +27,7 @@ type outcome struct {
 	bundle *host.Bundle
 	bucket int
 	d      scorer.Decision
-	// abandoned: a guest call still owns d (and reads the context); the
-	// request state must not be reused.
-	abandoned bool
-	job       job         // the call handed to a worker
-	budget    *time.Timer // reused across requests (Reset is safe since Go 1.23)
+	wait   *time.Timer // for a gate slot; reused across requests (Reset is safe since Go 1.23)
 }
 
 // newDecisionID returns a random 128-bit id in hex and a seed drawn with it.
@@ -49,7 +45,7 @@ func newDecisionID() (string, uint64) {
 // failure gives the default decision with its reason. It never panics.
 func (s *Server) decide(ctx context.Context, c *shopper.Context, o *outcome) {
 	o.id, c.Seed = newDecisionID()
-	o.ok, o.reason, o.arm, o.bundle, o.bucket, o.abandoned = false, "", nil, nil, -1, false
+	o.ok, o.reason, o.arm, o.bundle, o.bucket = false, "", nil, nil, -1
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("edge: panic while deciding; default decision", "panic", v)
@@ -94,41 +90,39 @@ func (s *Server) decide(ctx context.Context, c *shopper.Context, o *outcome) {
 	}
 }
 
-// errAbandoned: the budget ran out while the guest was still deciding.
-var errAbandoned = fmt.Errorf("edge: budget exhausted: %w", context.DeadlineExceeded)
-
-// call runs the arm's engine within the budget. Waiting for a worker (a
-// free instance) ends at the budget without touching the guest. A call that
-// has started runs on, up to CallLimit, in the worker; if the budget ends
-// first the request goes on with the default decision and o is abandoned to
-// that worker (abandoned reports it, so the caller does not reuse o or c).
+// call runs the arm's engine within the budget, on this goroutine. It
+// waits for a free instance (a gate slot) only while at least half the
+// budget remains, so that a call that starts has time to finish; the call
+// is interrupted at the budget's end (its instance is then replaced, from
+// a snapshot, in the background), which takes a call ~60 times longer than
+// usual: a pathological guest or a machine stalled for a millisecond.
 func (s *Server) call(ctx context.Context, o *outcome, c *shopper.Context) (*host.Bundle, error) {
 	t0 := time.Now()
 	defer func() { s.m.latency.Observe(time.Since(t0).Seconds()) }()
-	if o.budget == nil {
-		o.budget = time.NewTimer(s.cfg.Budget)
-		o.job.done = make(chan jobResult, 1)
-	} else {
-		o.budget.Reset(s.cfg.Budget)
-	}
-	defer o.budget.Stop()
-	j := &o.job
-	j.c, j.d = c, &o.d
+	g := o.arm.gate
 	select {
-	case o.arm.gate.jobs <- j:
-	case <-o.budget.C:
-		return nil, fmt.Errorf("edge: waiting for a guest instance: %w", context.DeadlineExceeded)
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	case g.slots <- struct{}{}:
+	default:
+		wait := s.cfg.Budget / 2
+		if o.wait == nil {
+			o.wait = time.NewTimer(wait)
+		} else {
+			o.wait.Reset(wait)
+		}
+		select {
+		case g.slots <- struct{}{}:
+			o.wait.Stop()
+		case <-o.wait.C:
+			return nil, fmt.Errorf("edge: waiting for a guest instance: %w", context.DeadlineExceeded)
+		case <-ctx.Done():
+			o.wait.Stop()
+			return nil, ctx.Err()
+		}
 	}
-	select {
-	case r := <-j.done:
-		return r.b, r.err
-	case <-o.budget.C:
-	case <-ctx.Done():
-	}
-	o.abandoned = true
-	return nil, errAbandoned
+	defer func() { <-g.slots }()
+	cctx, cancel := context.WithDeadline(ctx, t0.Add(s.cfg.Budget))
+	defer cancel()
+	return o.arm.eng.DecideBundle(cctx, c, &o.d)
 }
 
 func failReason(err error) string {

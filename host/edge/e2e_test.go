@@ -64,7 +64,7 @@ func TestEndToEnd(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Keys, cfg.Logger, cfg.Group, cfg.EdgeID = testKeys(t), quiet, group, "edge-e2e"
 	cfg.Origin, _ = url.Parse(shop.URL)
-	cfg.Budget, cfg.CallLimit = 250*time.Millisecond, time.Second
+	cfg.Budget = 250 * time.Millisecond
 	st, err := OpenStack(ctx, StackOptions{Server: cfg, ControlPlane: cp.URL, Token: cp.EdgeToken,
 		Keys: []ed25519.PublicKey{cp.PublicKey()}, DataDir: t.TempDir(), Engines: factory(t, false),
 		Outbox: outbox.Config{FlushInterval: 50 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},

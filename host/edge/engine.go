@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/edgescore/edgescore/host"
@@ -62,71 +60,13 @@ type arm struct {
 
 // gate admits as many calls into an engine as it has instances, so that
 // requests queue here, where giving up at the budget costs nothing, and
-// not inside the pool, where a deadline that ends during a call kills the
-// instance (and replacing it costs milliseconds of CPU, which under load
-// would make the next requests miss their budget too).
-//
-// Its workers, one per instance, make the calls. They live as long as the
-// engine, so their stacks have grown once to what a guest call needs; a
-// goroutine started per call (as before) grew its stack on every call, and
-// the runtime's stack copying was about a tenth of a request's CPU.
-type gate struct {
-	jobs chan *job // unbuffered: a send succeeds when a worker is free
-	stop chan struct{}
-	once sync.Once
-}
+// not inside the pool. The call itself is then made on the request's own
+// goroutine: handing it to another goroutine and back cost two trips
+// through the scheduler's run queues, which under load doubled the
+// decision latency (see RATIONALE.md, "Edge admission gate").
+type gate struct{ slots chan struct{} }
 
-// job is one call handed to a worker. It lives in the request's state; if
-// the request gives up (the budget ends during the call), the worker still
-// owns c and d until it sends on done, which is buffered so it never waits.
-type job struct {
-	c    *shopper.Context
-	d    *scorer.Decision
-	done chan jobResult
-}
-
-type jobResult struct {
-	b   *host.Bundle
-	err error
-}
-
-// newGate starts n workers calling e, each call limited to limit.
-func newGate(e Engine, n int, limit time.Duration, log *slog.Logger) *gate {
-	g := &gate{jobs: make(chan *job), stop: make(chan struct{})}
-	for range max(n, 1) {
-		go g.work(e, limit, log)
-	}
-	return g
-}
-
-func (g *gate) work(e Engine, limit time.Duration, log *slog.Logger) {
-	for {
-		select {
-		case <-g.stop:
-			return
-		case j := <-g.jobs:
-			j.done <- call(e, limit, j, log)
-		}
-	}
-}
-
-// call makes one call; a panic (a bug in an engine) fails the call, not
-// the process.
-func call(e Engine, limit time.Duration, j *job, log *slog.Logger) (r jobResult) {
-	defer func() {
-		if v := recover(); v != nil {
-			log.Error("edge: panic in a guest call", "panic", v)
-			r = jobResult{err: fmt.Errorf("edge: panic in a guest call: %v", v)}
-		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	b, err := e.DecideBundle(ctx, j.c, j.d)
-	return jobResult{b, err}
-}
-
-// close stops the workers (after their current call).
-func (g *gate) close() { g.once.Do(func() { close(g.stop) }) }
+func newGate(n int) *gate { return &gate{slots: make(chan struct{}, max(n, 1))} }
 
 // gateSize is the number of concurrent calls an engine serves: its
 // instances, if it says.
@@ -208,7 +148,7 @@ func (s *Server) Apply(ctx context.Context, bp *bundlesync.Plan) error {
 				g = old.gates[a.Bundle]
 			}
 			if g == nil {
-				g = newGate(e, gateSize(e), s.cfg.CallLimit, s.log)
+				g = newGate(gateSize(e))
 			}
 			np.gates[a.Bundle] = g
 			ar.eng, ar.gate = e, g
@@ -218,18 +158,13 @@ func (s *Server) Apply(ctx context.Context, bp *bundlesync.Plan) error {
 	s.plan.Store(np)
 	if old != nil {
 		var retire []Engine
-		var gates []*gate
 		for d, e := range old.engines {
 			if np.engines[d] != e {
 				retire = append(retire, e)
-				gates = append(gates, old.gates[d])
 			}
 		}
 		if len(retire) > 0 {
 			time.AfterFunc(retireDelay, func() {
-				for _, g := range gates {
-					g.close()
-				}
 				for _, e := range retire {
 					cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 					if err := e.Close(cctx); err != nil && !errors.Is(err, host.ErrClosed) {
@@ -252,9 +187,6 @@ func (s *Server) closeEngines(ctx context.Context) {
 	p := s.plan.Swap(nil)
 	if p == nil {
 		return
-	}
-	for _, g := range p.gates {
-		g.close()
 	}
 	for _, e := range p.engines {
 		if err := e.Close(ctx); err != nil {

@@ -197,7 +197,6 @@ func newFixture(t *testing.T, debug bool, mutate func(*Config)) *fixture {
 	cfg.Origin, _ = url.Parse(f.osrv.URL)
 	cfg.Logger = quiet
 	cfg.Budget = 250 * time.Millisecond // generous: -race slows the guest down; budget tests set their own
-	cfg.CallLimit = time.Second
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -111,9 +111,6 @@ func (s *Server) getState() *state {
 }
 
 func (s *Server) putState(st *state) {
-	if st.o.abandoned {
-		return // a guest call still uses it: leave it to the garbage collector
-	}
 	st.o.bundle, st.o.arm = nil, nil
 	if cap(st.buf) > 64<<10 {
 		st.buf = nil
