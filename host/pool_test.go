@@ -428,3 +428,54 @@ func TestSnapshotRestore(t *testing.T) {
 		})
 	}
 }
+
+// TestPoolsShareModule: pools made from one compiled module decide with
+// their own bundles, and closing one leaves the module to the others.
+func TestPoolsShareModule(t *testing.T) {
+	ctx := context.Background()
+	rt := newRuntime(t)
+	mod, err := rt.Compile(ctx, guesttest.Module(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mod.Close(ctx)
+	ref, _ := testbundle.Reference(t)
+	small := testbundle.Small(t, "small@1", 0.5)
+	var pools [2]*host.Pool
+	for i, data := range [][]byte{ref, small} {
+		p, err := host.NewPoolFromModule(ctx, mod, host.WithSize(1), host.WithLogger(quiet))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.LoadBundle(ctx, data); err != nil {
+			t.Fatal(err)
+		}
+		pools[i] = p
+	}
+	check := func(p *host.Pool, data []byte) {
+		t.Helper()
+		nat := newNative(t, data)
+		var d scorer.Decision
+		for i, c := range contexts(t)[:64] {
+			b, err := p.DecideBundle(ctx, c, &d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := record(&d, b.CRC()), nat.record(c); !sameRecord(got, want) {
+				t.Fatalf("context %d differs from native:\n%s", i, conformance.Diff(got, want))
+			}
+		}
+	}
+	check(pools[0], ref)
+	check(pools[1], small)
+	if err := pools[0].Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check(pools[1], small) // the module is still open
+	p, err := host.NewPoolFromModule(ctx, mod, host.WithSize(1), host.WithLogger(quiet))
+	if err != nil {
+		t.Fatal("a new pool after another closed:", err)
+	}
+	p.Close(ctx)
+	pools[1].Close(ctx)
+}

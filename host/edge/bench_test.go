@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgescore/edgescore/host"
+	"github.com/edgescore/edgescore/host/internal/guesttest"
 	"github.com/edgescore/edgescore/module/jsonform"
 	"github.com/edgescore/edgescore/module/shopper"
 )
@@ -100,4 +102,36 @@ func BenchmarkDecideAPI(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkNewEngine is what applying a manifest with a new bundle costs
+// the edge per arm: a pool of the default size with the reference bundle
+// loaded (then closed). "shared" uses the factory's compiled module, as
+// NewFactory sets up; "compile" compiles the guest for each pool.
+func BenchmarkNewEngine(b *testing.B) {
+	bin, err := os.ReadFile("../../module/testdata/reference.esb")
+	if err != nil {
+		b.Skip(err)
+	}
+	ctx := context.Background()
+	f, err := NewWazeroFactory(ctx, guesttest.Module(b), 2, quiet)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		mod  host.Module
+	}{{"shared", f.Module}, {"compile", nil}} {
+		b.Run(tc.name, func(b *testing.B) {
+			pf := *f
+			pf.Module = tc.mod
+			for b.Loop() {
+				e, err := pf.NewEngine(ctx, bin)
+				if err != nil {
+					b.Fatal(err)
+				}
+				e.Close(ctx)
+			}
+		})
+	}
 }

@@ -29,17 +29,25 @@ type EngineFactory interface {
 	NewEngine(ctx context.Context, bundle []byte) (Engine, error)
 }
 
-// PoolFactory starts a host.Pool per bundle, all on one Runtime (so the
-// guest is compiled once).
+// PoolFactory starts a host.Pool per bundle, all on one Runtime. With
+// Module set (NewFactory sets it) the pools share that compiled guest;
+// otherwise each pool compiles Wasm itself.
 type PoolFactory struct {
 	Runtime host.Runtime
 	Wasm    []byte
+	Module  host.Module
 	Options []host.Option
 }
 
 // NewEngine implements EngineFactory.
 func (f *PoolFactory) NewEngine(ctx context.Context, bundle []byte) (Engine, error) {
-	p, err := host.NewPool(ctx, f.Runtime, f.Wasm, f.Options...)
+	var p *host.Pool
+	var err error
+	if f.Module != nil {
+		p, err = host.NewPoolFromModule(ctx, f.Module, f.Options...)
+	} else {
+		p, err = host.NewPool(ctx, f.Runtime, f.Wasm, f.Options...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -61,8 +61,8 @@ func NewFactory(ctx context.Context, rt host.Runtime, wasm []byte, size int, log
 	}
 	f := &PoolFactory{Runtime: rt, Wasm: wasm, Options: []host.Option{host.WithSize(size), host.WithLogger(log)}}
 	// Compile and check the guest now, so a bad module fails at start and
-	// not at the first manifest. The module stays open: it keeps the
-	// compiled code in the runtime's cache for the pools made later.
+	// not at the first manifest. Every engine's pool shares this compiled
+	// module: a new bundle does not recompile the guest.
 	mod, err := rt.Compile(ctx, wasm)
 	if err != nil {
 		_ = rt.Close(ctx)
@@ -72,5 +72,6 @@ func NewFactory(ctx context.Context, rt host.Runtime, wasm []byte, size int, log
 		_ = rt.Close(ctx)
 		return nil, err
 	}
+	f.Module = mod
 	return f, nil
 }
