@@ -21,8 +21,8 @@ type Pool struct {
 	rt        Runtime // nil for NewPoolFromModule
 	mod       Module
 	ownModule bool // Close closes mod
-	cfg config
-	log *slog.Logger
+	cfg       config
+	log       *slog.Logger
 
 	idle    chan *instance // ready instances
 	need    chan struct{}  // one token per instance to start in the background
