@@ -51,6 +51,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzCompile$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./module/rule/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseNumber$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./module/rule/
 	$(GO) test -run='^$$' -fuzz='^FuzzString$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./module/internal/quote/
+	$(GO) test -run='^$$' -fuzz='^FuzzAppendString$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./module/jsonform/
 	$(GO) test -run='^$$' -fuzz='^FuzzUnmarshal$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./internal/strictjson/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeContext$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./wasm/abi/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeDecision$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./wasm/abi/
