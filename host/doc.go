@@ -8,10 +8,12 @@
 //
 // Why a pool: an instance runs single-threaded Go and must never be entered
 // by two goroutines at once (that has crashed whole host processes), and
-// starting one runs the Go runtime (~4 ms), which no request should pay. So
-// the pool starts its instances ahead of demand, lends each to one caller at
-// a time, and replaces, in the background, any instance whose call trapped
-// or was interrupted.
+// starting one runs the Go runtime and loads the bundle (~20 ms), which no
+// request should pay. So the pool starts its instances ahead of demand,
+// lends each to one caller at a time, and replaces, in the background, any
+// instance whose call trapped or was interrupted. Once a bundle is loaded,
+// new instances start as copies of a snapshot of the instance that loaded
+// it (~2 ms; Snapshot, wasm/ABI.md §8a).
 //
 // Bundles: LoadBundle first loads the new bundle into one instance; only if
 // the guest accepts it does it become the pool's current bundle (a rejected

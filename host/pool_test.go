@@ -322,8 +322,9 @@ func TestClose(t *testing.T) {
 	}
 }
 
-// TestDecideAllocs: after warm-up, a decision allocates nothing on the host
-// side; wazero adds its own allocations to interruptible calls.
+// TestDecideAllocs: after warm-up, a decision allocates nothing, whether
+// calls are interruptible (fuel) or not. (With wazero's CloseOnContextDone,
+// which the host no longer uses, every interruptible call cost 3.)
 func TestDecideAllocs(t *testing.T) {
 	if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
 		t.Skip("wazero runs its interpreter here, which allocates")
@@ -333,7 +334,7 @@ func TestDecideAllocs(t *testing.T) {
 		opts  []wazerohost.Option
 		limit float64
 	}{
-		{"interruptible", nil, wazeroCallAllocs},
+		{"interruptible", nil, 0},
 		{"uninterruptible", []wazerohost.Option{wazerohost.WithInterruptible(false)}, 0},
 	}
 	for _, tt := range tests {
@@ -362,12 +363,6 @@ func TestDecideAllocs(t *testing.T) {
 		})
 	}
 }
-
-// wazeroCallAllocs is what wazero v1.12 allocates per interruptible call:
-// CloseOnContextDone makes a channel, a closure and a goroutine for every
-// call. The host code itself allocates nothing (see the uninterruptible
-// case).
-const wazeroCallAllocs = 3
 
 // TestSnapshotRestore: an instance restored from the snapshot taken after
 // a bundle load is the loading instance's twin — it decides as the native
