@@ -120,7 +120,10 @@ func (s *Server) call(ctx context.Context, o *outcome, c *shopper.Context) (*hos
 		}
 	}
 	defer func() { <-g.slots }()
-	cctx, cancel := context.WithDeadline(ctx, t0.Add(s.cfg.Budget))
+	// Not derived from ctx: a client that goes away must not interrupt a
+	// started call (which would cost an instance replacement) — it ends
+	// within the budget anyway.
+	cctx, cancel := context.WithDeadline(context.Background(), t0.Add(s.cfg.Budget))
 	defer cancel()
 	return o.arm.eng.DecideBundle(cctx, c, &o.d)
 }
