@@ -108,13 +108,13 @@ func (in *instance) Snapshot() (*host.Snapshot, error) {
 		}
 		v := g.Get(in.store)
 		switch t {
-		case instrument.I32:
+		case abi.I32:
 			s.Globals[i] = uint64(uint32(v.I32()))
-		case instrument.I64:
+		case abi.I64:
 			s.Globals[i] = uint64(v.I64())
-		case instrument.F32:
+		case abi.F32:
 			s.Globals[i] = uint64(math.Float32bits(v.F32()))
-		case instrument.F64:
+		case abi.F64:
 			s.Globals[i] = math.Float64bits(v.F64())
 		default:
 			return nil, fmt.Errorf("wasmtimehost: snapshot: global %d has type %#x", i, byte(t))
@@ -149,13 +149,13 @@ func (in *instance) restore(s *host.Snapshot, types []instrument.ValueType, data
 		v := s.Globals[i]
 		var val wasmtime.Val
 		switch t {
-		case instrument.I32:
+		case abi.I32:
 			val = wasmtime.ValI32(int32(uint32(v)))
-		case instrument.I64:
+		case abi.I64:
 			val = wasmtime.ValI64(int64(v))
-		case instrument.F32:
+		case abi.F32:
 			val = wasmtime.ValF32(math.Float32frombits(uint32(v)))
-		case instrument.F64:
+		case abi.F64:
 			val = wasmtime.ValF64(math.Float64frombits(v))
 		default:
 			return fmt.Errorf("global %d has type %#x", i, byte(t))

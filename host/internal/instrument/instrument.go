@@ -31,6 +31,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/edgescore/edgescore/host/internal/leb128"
+	"github.com/edgescore/edgescore/wasm/abi"
 )
 
 // GlobalExportPrefix names the exported globals: global N is exported as
@@ -77,19 +80,9 @@ type Info struct {
 	DataEnd uint64
 }
 
-// ValueType is a WebAssembly value type byte.
-type ValueType byte
-
-// The value types of globals.
-const (
-	I32       ValueType = 0x7f
-	I64       ValueType = 0x7e
-	F32       ValueType = 0x7d
-	F64       ValueType = 0x7c
-	V128      ValueType = 0x7b
-	FuncRef   ValueType = 0x70
-	ExternRef ValueType = 0x6f
-)
+// ValueType is a WebAssembly value type byte: abi's, whose constants
+// (abi.I32, abi.I64, abi.F32, abi.F64) name the numeric ones.
+type ValueType = abi.ValueType
 
 // Section ids.
 const (
@@ -162,7 +155,7 @@ func Module(wasm []byte, cfg Config) ([]byte, Info, error) {
 				r.bytes(int(np))
 				nr := r.u32()
 				res := r.bytes(int(nr))
-				if np == 0 && nr == 1 && res[0] == byte(I32) && yieldType < 0 {
+				if np == 0 && nr == 1 && res[0] == byte(abi.I32) && yieldType < 0 {
 					yieldType = i
 				}
 			}
@@ -238,7 +231,7 @@ func Module(wasm []byte, cfg Config) ([]byte, Info, error) {
 	fuelGlobal := -1
 	if fuel {
 		fuelGlobal = len(info.Globals)
-		info.Globals = append(info.Globals, I32)
+		info.Globals = append(info.Globals, abi.I32)
 	}
 
 	out := make([]byte, 0, len(wasm)+len(wasm)/16)
@@ -381,7 +374,7 @@ func mergeData(body []byte) []byte {
 	out := appendU32(nil, uint32(len(merged)))
 	for _, s := range merged {
 		out = append(out, 0, 0x41)
-		out = appendS64(out, int64(int32(s.off)))
+		out = leb128.AppendSigned(out, int64(int32(s.off)))
 		out = append(out, 0x0b)
 		out = appendU32(out, uint32(len(s.data)))
 		out = append(out, s.data...)
@@ -417,7 +410,7 @@ func fuelCheck(global, yield, quantum uint32) []byte {
 	b = append(b, 0x45, 0x04, 0x40, 0x10)
 	b = appendU32(b, yield)
 	b = append(b, 0x1a, 0x41)
-	b = appendS64(b, int64(int32(quantum)))
+	b = leb128.AppendSigned(b, int64(int32(quantum)))
 	b = append(b, 0x24)
 	b = appendU32(b, global)
 	b = append(b, 0x0b)
@@ -431,8 +424,8 @@ func appendGlobal(body []byte, v uint32) []byte {
 	n := r.u32()
 	out := appendU32(nil, n+1)
 	out = append(out, body[r.off:]...)
-	out = append(out, byte(I32), 1, 0x41)
-	out = appendS64(out, int64(int32(v)))
+	out = append(out, byte(abi.I32), 1, 0x41)
+	out = leb128.AppendSigned(out, int64(int32(v)))
 	return append(out, 0x0b)
 }
 
@@ -593,25 +586,6 @@ func appendName(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func appendU32(b []byte, v uint32) []byte {
-	for v >= 0x80 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
-
-func appendS64(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
 func itoa(i int) string {
 	if i == 0 {
 		return "0"
@@ -758,3 +732,5 @@ func (r *reader) constExpr() {
 		}
 	}
 }
+
+func appendU32(b []byte, v uint32) []byte { return leb128.AppendUnsigned(b, uint64(v)) }

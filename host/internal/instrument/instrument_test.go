@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgescore/edgescore/host/internal/guesttest"
 	"github.com/edgescore/edgescore/host/internal/instrument"
+	"github.com/edgescore/edgescore/wasm/abi"
 )
 
 // countdown is a hand-assembled module:
@@ -77,7 +78,7 @@ func TestFuel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.Loops != 1 || len(info.Globals) != 2 || info.Globals[0] != instrument.I64 || info.Globals[1] != instrument.I32 {
+		if info.Loops != 1 || len(info.Globals) != 2 || info.Globals[0] != abi.I64 || info.Globals[1] != abi.I32 {
 			t.Fatalf("info %+v", info)
 		}
 		rt := wazero.NewRuntime(ctx)

@@ -3,7 +3,10 @@
 // wrong signature, another ABI version) without a toolchain.
 package wasmbuild
 
-import "github.com/edgescore/edgescore/wasm/abi"
+import (
+	"github.com/edgescore/edgescore/host/internal/leb128"
+	"github.com/edgescore/edgescore/wasm/abi"
+)
 
 // Func is one exported function whose body returns constants.
 type Func struct {
@@ -129,25 +132,6 @@ func name(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func uleb(b []byte, v uint64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-			continue
-		}
-		return append(b, c)
-	}
-}
+func uleb(b []byte, v uint64) []byte { return leb128.AppendUnsigned(b, v) }
 
-func sleb(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
+func sleb(b []byte, v int64) []byte { return leb128.AppendSigned(b, v) }
