@@ -18,9 +18,16 @@ const (
 
 // block is one tree: internal nodes 0…62 in heap order, leaves 0…63.
 type block struct {
-	feat [blockSize]int32 // index into the row (f or MaxFeatures+f)
-	thr  [blockSize]int32 // go right when key(x) ≥ key(thr): see orderKey
+	node [blockSize]blockNode
 	leaf [blockSize]float32
+}
+
+// blockNode is one split: the row index to read and the threshold side by
+// side, so that a tree walk keeps one base pointer per tree, not two (four
+// trees at a time otherwise run out of registers).
+type blockNode struct {
+	feat int32 // index into the row (f or MaxFeatures+f)
+	thr  int32 // go right when key(x) ≥ key(thr): see orderKey
 }
 
 // pathBlock holds, for every leaf of a tree, the Saabas steps of its path:
@@ -53,36 +60,36 @@ func (e *Ensemble) marginsBlock(in *Input, out []float32) {
 		n0, n1, n2, n3 := 0, 0, 0, 0
 		if depth == blockDepth {
 			// Unrolled: the common case pays no loop overhead at all.
-			n0 = 1 + b2i(x[t0.feat[0]&rowMask] >= t0.thr[0])
-			n1 = 1 + b2i(x[t1.feat[0]&rowMask] >= t1.thr[0])
-			n2 = 1 + b2i(x[t2.feat[0]&rowMask] >= t2.thr[0])
-			n3 = 1 + b2i(x[t3.feat[0]&rowMask] >= t3.thr[0])
-			n0 = 2*n0 + 1 + b2i(x[t0.feat[n0&63]&rowMask] >= t0.thr[n0&63])
-			n1 = 2*n1 + 1 + b2i(x[t1.feat[n1&63]&rowMask] >= t1.thr[n1&63])
-			n2 = 2*n2 + 1 + b2i(x[t2.feat[n2&63]&rowMask] >= t2.thr[n2&63])
-			n3 = 2*n3 + 1 + b2i(x[t3.feat[n3&63]&rowMask] >= t3.thr[n3&63])
-			n0 = 2*n0 + 1 + b2i(x[t0.feat[n0&63]&rowMask] >= t0.thr[n0&63])
-			n1 = 2*n1 + 1 + b2i(x[t1.feat[n1&63]&rowMask] >= t1.thr[n1&63])
-			n2 = 2*n2 + 1 + b2i(x[t2.feat[n2&63]&rowMask] >= t2.thr[n2&63])
-			n3 = 2*n3 + 1 + b2i(x[t3.feat[n3&63]&rowMask] >= t3.thr[n3&63])
-			n0 = 2*n0 + 1 + b2i(x[t0.feat[n0&63]&rowMask] >= t0.thr[n0&63])
-			n1 = 2*n1 + 1 + b2i(x[t1.feat[n1&63]&rowMask] >= t1.thr[n1&63])
-			n2 = 2*n2 + 1 + b2i(x[t2.feat[n2&63]&rowMask] >= t2.thr[n2&63])
-			n3 = 2*n3 + 1 + b2i(x[t3.feat[n3&63]&rowMask] >= t3.thr[n3&63])
-			n0 = 2*n0 + 1 + b2i(x[t0.feat[n0&63]&rowMask] >= t0.thr[n0&63])
-			n1 = 2*n1 + 1 + b2i(x[t1.feat[n1&63]&rowMask] >= t1.thr[n1&63])
-			n2 = 2*n2 + 1 + b2i(x[t2.feat[n2&63]&rowMask] >= t2.thr[n2&63])
-			n3 = 2*n3 + 1 + b2i(x[t3.feat[n3&63]&rowMask] >= t3.thr[n3&63])
-			n0 = 2*n0 + 1 + b2i(x[t0.feat[n0&63]&rowMask] >= t0.thr[n0&63])
-			n1 = 2*n1 + 1 + b2i(x[t1.feat[n1&63]&rowMask] >= t1.thr[n1&63])
-			n2 = 2*n2 + 1 + b2i(x[t2.feat[n2&63]&rowMask] >= t2.thr[n2&63])
-			n3 = 2*n3 + 1 + b2i(x[t3.feat[n3&63]&rowMask] >= t3.thr[n3&63])
+			n0 = 1 + b2i(x[t0.node[0].feat&rowMask] >= t0.node[0].thr)
+			n1 = 1 + b2i(x[t1.node[0].feat&rowMask] >= t1.node[0].thr)
+			n2 = 1 + b2i(x[t2.node[0].feat&rowMask] >= t2.node[0].thr)
+			n3 = 1 + b2i(x[t3.node[0].feat&rowMask] >= t3.node[0].thr)
+			n0 = 2*n0 + 1 + b2i(x[t0.node[n0&63].feat&rowMask] >= t0.node[n0&63].thr)
+			n1 = 2*n1 + 1 + b2i(x[t1.node[n1&63].feat&rowMask] >= t1.node[n1&63].thr)
+			n2 = 2*n2 + 1 + b2i(x[t2.node[n2&63].feat&rowMask] >= t2.node[n2&63].thr)
+			n3 = 2*n3 + 1 + b2i(x[t3.node[n3&63].feat&rowMask] >= t3.node[n3&63].thr)
+			n0 = 2*n0 + 1 + b2i(x[t0.node[n0&63].feat&rowMask] >= t0.node[n0&63].thr)
+			n1 = 2*n1 + 1 + b2i(x[t1.node[n1&63].feat&rowMask] >= t1.node[n1&63].thr)
+			n2 = 2*n2 + 1 + b2i(x[t2.node[n2&63].feat&rowMask] >= t2.node[n2&63].thr)
+			n3 = 2*n3 + 1 + b2i(x[t3.node[n3&63].feat&rowMask] >= t3.node[n3&63].thr)
+			n0 = 2*n0 + 1 + b2i(x[t0.node[n0&63].feat&rowMask] >= t0.node[n0&63].thr)
+			n1 = 2*n1 + 1 + b2i(x[t1.node[n1&63].feat&rowMask] >= t1.node[n1&63].thr)
+			n2 = 2*n2 + 1 + b2i(x[t2.node[n2&63].feat&rowMask] >= t2.node[n2&63].thr)
+			n3 = 2*n3 + 1 + b2i(x[t3.node[n3&63].feat&rowMask] >= t3.node[n3&63].thr)
+			n0 = 2*n0 + 1 + b2i(x[t0.node[n0&63].feat&rowMask] >= t0.node[n0&63].thr)
+			n1 = 2*n1 + 1 + b2i(x[t1.node[n1&63].feat&rowMask] >= t1.node[n1&63].thr)
+			n2 = 2*n2 + 1 + b2i(x[t2.node[n2&63].feat&rowMask] >= t2.node[n2&63].thr)
+			n3 = 2*n3 + 1 + b2i(x[t3.node[n3&63].feat&rowMask] >= t3.node[n3&63].thr)
+			n0 = 2*n0 + 1 + b2i(x[t0.node[n0&63].feat&rowMask] >= t0.node[n0&63].thr)
+			n1 = 2*n1 + 1 + b2i(x[t1.node[n1&63].feat&rowMask] >= t1.node[n1&63].thr)
+			n2 = 2*n2 + 1 + b2i(x[t2.node[n2&63].feat&rowMask] >= t2.node[n2&63].thr)
+			n3 = 2*n3 + 1 + b2i(x[t3.node[n3&63].feat&rowMask] >= t3.node[n3&63].thr)
 		} else {
 			for d := 0; d < depth; d++ {
-				n0 = 2*n0 + 1 + b2i(x[t0.feat[n0&63]&rowMask] >= t0.thr[n0&63])
-				n1 = 2*n1 + 1 + b2i(x[t1.feat[n1&63]&rowMask] >= t1.thr[n1&63])
-				n2 = 2*n2 + 1 + b2i(x[t2.feat[n2&63]&rowMask] >= t2.thr[n2&63])
-				n3 = 2*n3 + 1 + b2i(x[t3.feat[n3&63]&rowMask] >= t3.thr[n3&63])
+				n0 = 2*n0 + 1 + b2i(x[t0.node[n0&63].feat&rowMask] >= t0.node[n0&63].thr)
+				n1 = 2*n1 + 1 + b2i(x[t1.node[n1&63].feat&rowMask] >= t1.node[n1&63].thr)
+				n2 = 2*n2 + 1 + b2i(x[t2.node[n2&63].feat&rowMask] >= t2.node[n2&63].thr)
+				n3 = 2*n3 + 1 + b2i(x[t3.node[n3&63].feat&rowMask] >= t3.node[n3&63].thr)
 			}
 		}
 		n0, n1, n2, n3 = (n0-off)&63, (n1-off)&63, (n2-off)&63, (n3-off)&63
@@ -103,7 +110,7 @@ func (e *Ensemble) marginsBlock(in *Input, out []float32) {
 		b := &bl[t]
 		n := 0
 		for d := 0; d < depth; d++ {
-			n = 2*n + 1 + b2i(x[b.feat[n&63]&rowMask] >= b.thr[n&63])
+			n = 2*n + 1 + b2i(x[b.node[n&63].feat&rowMask] >= b.node[n&63].thr)
 		}
 		n = (n - off) & 63
 		leafs[t] = int32(n)

@@ -162,9 +162,11 @@ func (e *Ensemble) toBlocks() {
 	s := e.stride
 	for t := 0; t < e.nTrees; t++ {
 		b, p := &e.blocks[t], &e.paths[t]
-		copy(b.feat[:], e.feat[t*s:t*s+s-1])
+		for i, f := range e.feat[t*s : t*s+s-1] {
+			b.node[i].feat = f
+		}
 		for i, v := range e.thr[t*s : t*s+s-1] {
-			b.thr[i] = orderKey(v + 0) // v + 0: −0 becomes +0, which compares the same
+			b.node[i].thr = orderKey(v + 0) // v + 0: −0 becomes +0, which compares the same
 		}
 		copy(b.leaf[:], e.leaf[t*s:t*s+s])
 		for l := 0; l < blockSize; l++ {
