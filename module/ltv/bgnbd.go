@@ -653,13 +653,7 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 	pt := &m.pTab
 	k := 1
 	for ; k < maxTermsA; k++ {
-		var r float64
-		if k < kt {
-			r = pt[k] * rc[k]
-		} else {
-			fk := float64(k)
-			r = (A + fk) * (am1 + fk) / ((c + fk) * (fk + 1))
-		}
+		r := ratioA(k, kt, pt, rc, A, am1, c)
 		t0 *= r * z0
 		t1 *= r * z1
 		t2 *= r * z2
@@ -674,13 +668,7 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 		}
 	}
 	for ; k < maxTermsA; k++ {
-		var r float64
-		if k < kt {
-			r = pt[k] * rc[k]
-		} else {
-			fk := float64(k)
-			r = (A + fk) * (am1 + fk) / ((c + fk) * (fk + 1))
-		}
+		r := ratioA(k, kt, pt, rc, A, am1, c)
 		t1 *= r * z1
 		t2 *= r * z2
 		t3 *= r * z3
@@ -693,13 +681,7 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 		}
 	}
 	for ; k < maxTermsA; k++ {
-		var r float64
-		if k < kt {
-			r = pt[k] * rc[k]
-		} else {
-			fk := float64(k)
-			r = (A + fk) * (am1 + fk) / ((c + fk) * (fk + 1))
-		}
+		r := ratioA(k, kt, pt, rc, A, am1, c)
 		t2 *= r * z2
 		t3 *= r * z3
 		s2 += t2
@@ -710,13 +692,7 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 		}
 	}
 	for ; k < maxTermsA; k++ {
-		var r float64
-		if k < kt {
-			r = pt[k] * rc[k]
-		} else {
-			fk := float64(k)
-			r = (A + fk) * (am1 + fk) / ((c + fk) * (fk + 1))
-		}
+		r := ratioA(k, kt, pt, rc, A, am1, c)
 		t3 *= r * z3
 		s3 += t3
 		if math.Abs(t3) <= thr[3] {
@@ -727,6 +703,17 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 	hv[1] = hFromA(B, c, lws[1], s1)
 	hv[2] = hFromA(B, c, lws[2], s2)
 	hv[3] = hFromA(B, c, lws[3], s3)
+}
+
+// ratioA is e_{k+1}/e_k of evalA's series: the product of two table
+// entries for k below kt, else computed. Small enough to be inlined in each
+// of evalA's lane loops (a call per term would cost ~15 ns in wasm).
+func ratioA(k, kt int, pt *[kTab]float64, rc []float64, A, am1, c float64) float64 {
+	if k < kt {
+		return pt[k] * rc[k]
+	}
+	fk := float64(k)
+	return (A + fk) * (am1 + fk) / ((c + fk) * (fk + 1))
 }
 
 // hFromA combines H = -c·E1(B, L) - w^B·S, with E1 and w^B from one expm1.
