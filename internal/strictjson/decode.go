@@ -313,19 +313,8 @@ func (d *decoder) object(p *plan, v reflect.Value) *decodeError {
 		if err != nil {
 			return err.atKey(f.name)
 		}
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.eof()
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			d.depth--
-			return nil
-		default:
-			return d.syntaxErr("after object key:value pair")
+		if done, err := d.afterItem('}', afterMember); err != nil || done {
+			return err
 		}
 	}
 }
@@ -393,19 +382,8 @@ func (d *decoder) mapValue(p *plan, v reflect.Value) *decodeError {
 			return err.atKey(key)
 		}
 		m.SetMapIndex(kv, elem)
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.eof()
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			d.depth--
-			return nil
-		default:
-			return d.syntaxErr("after object key:value pair")
+		if done, err := d.afterItem('}', afterMember); err != nil || done {
+			return err
 		}
 	}
 }
@@ -435,19 +413,8 @@ func (d *decoder) slice(p *plan, v reflect.Value) *decodeError {
 		if err := d.value(p.elem, v.Index(i)); err != nil {
 			return err.atIndex(i)
 		}
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.eof()
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			d.depth--
-			return nil
-		default:
-			return d.syntaxErr("after array element")
+		if done, err := d.afterItem(']', afterElement); err != nil || done {
+			return err
 		}
 	}
 }
@@ -478,22 +445,15 @@ func (d *decoder) array(p *plan, v reflect.Value) *decodeError {
 			// Counting the surplus elements for the error message.
 			return err.atIndex(i)
 		}
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.eof()
+		done, err := d.afterItem(']', afterElement)
+		if err != nil {
+			return err
 		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			d.depth--
+		if done {
 			if i+1 != p.n {
 				return errAt(start, "expected array of %d elements, got %d", p.n, i+1)
 			}
 			return nil
-		default:
-			return d.syntaxErr("after array element")
 		}
 	}
 }
@@ -534,20 +494,13 @@ func (d *decoder) float64Slice(s *[]float64) *decodeError {
 			return d.mismatch("number", floatPlan).atIndex(i)
 		}
 		out = append(out, f)
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.eof()
+		done, err := d.afterItem(']', afterElement)
+		if err != nil {
+			return err
 		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			d.depth--
+		if done {
 			*s = out
 			return nil
-		default:
-			return d.syntaxErr("after array element")
 		}
 	}
 }

@@ -38,6 +38,33 @@ func (d *decoder) eof() *decodeError {
 	return errAt(len(d.data), "unexpected end of input")
 }
 
+// The contexts afterItem names in a syntax error.
+const (
+	afterMember  = "after object key:value pair"
+	afterElement = "after array element"
+)
+
+// afterItem reads what follows an object member or an array element: ','
+// (more follow: done is false) or closer (the end: done is true and the
+// nesting depth is restored). Anything else is a syntax error naming the
+// context.
+func (d *decoder) afterItem(closer byte, context string) (done bool, err *decodeError) {
+	d.skipWS()
+	if d.pos >= len(d.data) {
+		return false, d.eof()
+	}
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		return false, nil
+	case closer:
+		d.pos++
+		d.depth--
+		return true, nil
+	}
+	return false, d.syntaxErr(context)
+}
+
 // syntaxErr reports the byte at d.pos (or the end of input) as unexpected.
 func (d *decoder) syntaxErr(context string) *decodeError {
 	if d.pos >= len(d.data) {
@@ -307,19 +334,8 @@ func (d *decoder) skipValue() *decodeError {
 			if err := d.skipValue(); err != nil {
 				return err.atKey(d.keyAt(keyOff))
 			}
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.eof()
-			}
-			switch d.data[d.pos] {
-			case ',':
-				d.pos++
-			case '}':
-				d.pos++
-				d.depth--
-				return nil
-			default:
-				return d.syntaxErr("after object key:value pair")
+			if done, err := d.afterItem('}', afterMember); err != nil || done {
+				return err
 			}
 		}
 	case '[':
@@ -337,19 +353,8 @@ func (d *decoder) skipValue() *decodeError {
 			if err := d.skipValue(); err != nil {
 				return err.atIndex(i)
 			}
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.eof()
-			}
-			switch d.data[d.pos] {
-			case ',':
-				d.pos++
-			case ']':
-				d.pos++
-				d.depth--
-				return nil
-			default:
-				return d.syntaxErr("after array element")
+			if done, err := d.afterItem(']', afterElement); err != nil || done {
+				return err
 			}
 		}
 	case '"':
