@@ -19,6 +19,7 @@ import (
 	"github.com/edgescore/edgescore/controlplane/corevalidator"
 	"github.com/edgescore/edgescore/controlplane/httpapi"
 	"github.com/edgescore/edgescore/controlplane/store/sqlitestore"
+	"github.com/edgescore/edgescore/host"
 )
 
 func init() {
@@ -34,7 +35,7 @@ func init() {
 func newBundleValidator(ctx context.Context, kind, wasmPath string) (controlplane.BundleValidator, func(), error) {
 	switch kind {
 	case "wasm":
-		wasm, err := readGuest(wasmPath)
+		wasm, _, err := host.FindGuest(wasmPath)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -52,32 +53,6 @@ func newBundleValidator(ctx context.Context, kind, wasmPath string) (controlplan
 		return controlplane.StructuralValidator{}, func() {}, nil
 	}
 	return nil, nil, fmt.Errorf("unknown -validator %q: want wasm, native or structural", kind)
-}
-
-// readGuest reads the wasm guest module: path, else $EDGESCORE_WASM, else
-// edgescore.wasm next to the executable, else out/edgescore.wasm.
-func readGuest(path string) ([]byte, error) {
-	paths := []string{path}
-	if path == "" {
-		paths = nil
-		if p := os.Getenv("EDGESCORE_WASM"); p != "" {
-			paths = append(paths, p)
-		}
-		if exe, err := os.Executable(); err == nil {
-			paths = append(paths, filepath.Join(filepath.Dir(exe), "edgescore.wasm"))
-		}
-		paths = append(paths, filepath.Join("out", "edgescore.wasm"))
-	}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err == nil {
-			return data, nil
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-	}
-	return nil, fmt.Errorf("guest module not found (tried %v): run `make wasm`, pass -wasm, or use -validator native", paths)
 }
 
 func runControlPlane(args []string, _ io.Reader, stdout, stderr io.Writer) int {

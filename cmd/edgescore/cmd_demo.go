@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/edgescore/edgescore/demo"
-	"github.com/edgescore/edgescore/host/edge"
+	"github.com/edgescore/edgescore/host"
 )
 
 func init() {
@@ -30,7 +30,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	data := fs.String("data", "demodata", "data directory (emptied at start if it holds an earlier demo)")
 	bundlePath := fs.String("bundle", filepath.Join("module", "testdata", "reference.bundle.json"), "champion bundle (JSON authoring format)")
-	wasmPath := fs.String("wasm", "", "guest module (default: edgescore.wasm beside this binary, then out/)")
+	wasmPath := fs.String("wasm", "", "guest module (default: $EDGESCORE_WASM, edgescore.wasm beside this binary, out/edgescore.wasm)")
 	addr := fs.String("addr", "127.0.0.1:8000", "address of the edge, where the shop opens (a free port if taken)")
 	cpAddr := fs.String("controlplane-addr", "127.0.0.1:0", "control plane address")
 	shopAddr := fs.String("shop-addr", "127.0.0.1:0", "demo shop origin address")
@@ -51,7 +51,7 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(fmt.Errorf("%w (run from the repository root, or pass -bundle)", err))
 	}
-	wasm, _, err := edge.FindGuest(*wasmPath)
+	wasm, _, err := host.FindGuest(*wasmPath)
 	if err != nil {
 		return fail(err)
 	}

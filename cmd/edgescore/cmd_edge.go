@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/edgescore/edgescore/host"
 	"github.com/edgescore/edgescore/host/edge"
 	"github.com/edgescore/edgescore/host/edge/profile"
 )
@@ -57,7 +58,7 @@ func runEdge(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	cookieSecure := fs.Bool("cookie-secure", false, "set the Secure attribute on the edge's cookies (HTTPS sites)")
 	budget := fs.Duration("budget", def.Budget, "scoring budget per request; past it the request gets the default decision")
 	scoring := fs.Bool("scoring", true, "score requests (false: default decisions only, for measuring overhead)")
-	wasmPath := fs.String("wasm", "", "guest module (default: edgescore.wasm beside this binary, then out/)")
+	wasmPath := fs.String("wasm", "", "guest module (default: $EDGESCORE_WASM, edgescore.wasm beside this binary, out/edgescore.wasm)")
 	runtimeName := fs.String("runtime", defaultEdgeRuntime, "WebAssembly runtime: "+runtimeNames())
 	poolSize := fs.Int("pool-size", 0, "guest instances per bundle (default: one per CPU, at least 2)")
 	var pages listFlag
@@ -134,7 +135,7 @@ func runEdge(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	wasm, wasmFrom, err := edge.FindGuest(*wasmPath)
+	wasm, wasmFrom, err := host.FindGuest(*wasmPath)
 	if err != nil {
 		return fail(err)
 	}

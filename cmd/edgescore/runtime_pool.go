@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/edgescore/edgescore/host"
@@ -43,7 +41,7 @@ func newPoolDecider(data []byte, newPool newPoolFunc) (decider, error) {
 			return nil, err
 		}
 	}
-	wasm, err := guestModule()
+	wasm, _, err := host.FindGuest("")
 	if err != nil {
 		return nil, err
 	}
@@ -76,28 +74,3 @@ func (w *poolDecider) decideJSON(c *shopper.Context, out []byte) ([]byte, error)
 }
 
 func (w *poolDecider) close() { w.pool.Close(context.Background()) }
-
-// guestModule reads the guest module: $EDGESCORE_WASM, else edgescore.wasm
-// next to the executable (where `make build` puts both), else
-// out/edgescore.wasm under the working directory.
-func guestModule() ([]byte, error) {
-	var paths []string
-	if p := os.Getenv("EDGESCORE_WASM"); p != "" {
-		paths = append(paths, p)
-	} else {
-		if exe, err := os.Executable(); err == nil {
-			paths = append(paths, filepath.Join(filepath.Dir(exe), "edgescore.wasm"))
-		}
-		paths = append(paths, filepath.Join("out", "edgescore.wasm"))
-	}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err == nil {
-			return data, nil
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-	}
-	return nil, fmt.Errorf("guest module not found (tried %v): run `make wasm` or set EDGESCORE_WASM", paths)
-}

@@ -2,44 +2,12 @@ package edge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 
 	"github.com/edgescore/edgescore/host"
 	wazerohost "github.com/edgescore/edgescore/host/wazero"
 )
-
-// GuestFile is the guest module's file name, as `make build` writes it
-// beside the edgescore binary (out/edgescore.wasm).
-const GuestFile = "edgescore.wasm"
-
-// FindGuest reads the guest module from path, or when path is "" from
-// beside the running executable, then from out/ under the working
-// directory.
-func FindGuest(path string) ([]byte, string, error) {
-	var tries []string
-	if path != "" {
-		tries = []string{path}
-	} else {
-		if exe, err := os.Executable(); err == nil {
-			tries = append(tries, filepath.Join(filepath.Dir(exe), GuestFile))
-		}
-		tries = append(tries, filepath.Join("out", GuestFile))
-	}
-	for _, p := range tries {
-		data, err := os.ReadFile(p)
-		if err == nil {
-			return data, p, nil
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return nil, p, err
-		}
-	}
-	return nil, "", fmt.Errorf("edge: guest module not found (tried %v); build it with `make build` or pass -wasm", tries)
-}
 
 // NewWazeroFactory returns an EngineFactory of host pools of size
 // instances each on one wazero runtime (size 0: host.DefaultSize()) made
