@@ -23,6 +23,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"net/url"
 	"os"
 	"os/exec"
@@ -52,6 +53,7 @@ func main() {
 	conns := flag.Int("c", 32, "wrk connections at peak")
 	threads := flag.Int("t", 1, "wrk threads")
 	runtimeName := flag.String("runtime", "wazero", "guest runtime of the edge: wazero or wasmtime (cgo builds)")
+	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (edge role; for profiling a run)")
 	uninterruptible := flag.Bool("uninterruptible", false, "compile the guest without interruption checks (faster; a runaway guest cannot be stopped: for comparison only)")
 	flag.Parse()
 	var err error
@@ -59,6 +61,9 @@ func main() {
 	case "origin":
 		err = runOrigin(*addr)
 	case "edge":
+		if *pprofAddr != "" {
+			go func() { _ = http.ListenAndServe(*pprofAddr, nil) }() // net/http/pprof registers on the default mux
+		}
 		err = runEdge(*addr, *origin, *scoring, *wasm, *bundle, *runtimeName, *uninterruptible)
 	default:
 		err = bench(*wasm, *bundle, *dur, *conns, *threads, *runtimeName, *uninterruptible)

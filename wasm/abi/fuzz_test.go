@@ -21,7 +21,18 @@ func FuzzDecodeContext(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, rec []byte) {
 		var c shopper.Context
-		if err := abi.DecodeContext(rec, &c, nil); err != nil {
+		err := abi.DecodeContext(rec, &c, nil)
+		// Decoding into a context that holds another decision's values
+		// (DecodeContext writes every field instead of resetting first)
+		// must give the same context or the same error.
+		dirty := fullContext()
+		err2 := abi.DecodeContext(rec, dirty, nil)
+		a, _ := abi.AppendContext(nil, &c)
+		b, _ := abi.AppendContext(nil, dirty)
+		if (err == nil) != (err2 == nil) || (err == nil && !bytes.Equal(a, b)) {
+			t.Fatalf("decoding into a used context differs: %v / %v\n%+v\n%+v", err, err2, c, *dirty)
+		}
+		if err != nil {
 			return
 		}
 		again, err := abi.AppendContext(nil, &c)
