@@ -20,7 +20,7 @@ import (
 // outcome is one decision as the server passes it on: the guest's decision
 // and the names of its indexes, or a default decision and why.
 type outcome struct {
-	id     string
+	id     decisionID
 	ok     bool
 	reason string // why the decision is the default one
 	arm    *arm
@@ -28,23 +28,32 @@ type outcome struct {
 	bucket int
 	d      scorer.Decision
 	wait   *time.Timer // for a gate slot; reused across requests (Reset is safe since Go 1.23)
+	call   callContext // of the guest call; reused across requests
 }
 
-// newDecisionID returns a random 128-bit id in hex and a seed drawn with it.
-func newDecisionID() (string, uint64) {
+// decisionID is a random 128-bit decision id in lowercase hex, kept in an
+// array so that making one allocates nothing; String makes the string for
+// a header.
+type decisionID [32]byte
+
+func (id *decisionID) String() string { return string(id[:]) }
+
+// newDecisionID draws a random id into id and returns a seed drawn with it.
+func newDecisionID(id *decisionID) uint64 {
 	var b [16]byte
 	hi, lo := rand.Uint64(), rand.Uint64()
 	for i := range 8 {
 		b[i] = byte(hi >> (56 - 8*i))
 		b[8+i] = byte(lo >> (56 - 8*i))
 	}
-	return hex.EncodeToString(b[:]), lo
+	hex.Encode(id[:], b[:])
+	return lo
 }
 
 // decide makes the decision for c within the budget, failing open: any
 // failure gives the default decision with its reason. It never panics.
 func (s *Server) decide(ctx context.Context, c *shopper.Context, o *outcome) {
-	o.id, c.Seed = newDecisionID()
+	c.Seed = newDecisionID(&o.id)
 	o.ok, o.reason, o.arm, o.bundle, o.bucket = false, "", nil, nil, -1
 	defer func() {
 		if v := recover(); v != nil {
@@ -123,9 +132,9 @@ func (s *Server) call(ctx context.Context, o *outcome, c *shopper.Context) (*hos
 	// Not derived from ctx: a client that goes away must not interrupt a
 	// started call (which would cost an instance replacement) — it ends
 	// within the budget anyway.
-	cctx, cancel := context.WithDeadline(context.Background(), t0.Add(s.cfg.Budget))
-	defer cancel()
-	return o.arm.eng.DecideBundle(cctx, c, &o.d)
+	o.call.start(t0.Add(s.cfg.Budget))
+	defer o.call.stop()
+	return o.arm.eng.DecideBundle(&o.call, c, &o.d)
 }
 
 func failReason(err error) string {
@@ -238,7 +247,7 @@ func stripEdgeHeaders(h http.Header) {
 // setDecisionHeaders writes the decision into the origin request's headers.
 func (s *Server) setDecisionHeaders(h http.Header, c *shopper.Context, o *outcome) {
 	set := func(k, v string) { h[k] = []string{v} }
-	set(hDecision, o.id)
+	set(hDecision, o.id.String())
 	set(hShopper, c.ShopperID)
 	set(hKnown, boolStr(c.Known))
 	set(hPage, c.Session.Page.String())
@@ -274,8 +283,9 @@ func boolStr(b bool) string {
 // appendDecisionJSON writes the API's answer: the edge's envelope and, for
 // a guest decision, the decision in the form of module/jsonform.
 func (s *Server) appendDecisionJSON(b []byte, c *shopper.Context, o *outcome) []byte {
-	b = append(b, `{"decision_id":`...)
-	b = jsonform.AppendString(b, o.id)
+	b = append(b, `{"decision_id":"`...)
+	b = append(b, o.id[:]...) // hex: nothing to escape
+	b = append(b, '"')
 	b = append(b, `,"shopper_id":`...)
 	b = jsonform.AppendString(b, c.ShopperID)
 	b = append(b, `,"status":`...)

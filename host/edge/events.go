@@ -22,7 +22,22 @@ type EventSink interface {
 
 // Event ids are derived from the decision id (or the order id), so a
 // redelivered event is the same event and the control plane keeps one.
-func eventID(prefix byte, id string) string { return string(prefix) + "-" + id }
+// appendEventID appends the event id of a decision's event: the prefix, a
+// dash and the decision id, quoted (hex: nothing to escape).
+func appendEventID(b []byte, prefix byte, id *decisionID) []byte {
+	b = append(b, '"', prefix, '-')
+	b = append(b, id[:]...)
+	return append(b, '"')
+}
+
+// appendID appends ,"key":"id" for a decision id.
+func appendID(b []byte, key string, id *decisionID) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':', '"')
+	b = append(b, id[:]...)
+	return append(b, '"')
+}
 
 func appendTS(b []byte, t time.Time) []byte {
 	b = append(b, '"')
@@ -40,10 +55,10 @@ func appendStr(b []byte, key, v string) []byte {
 // appendDecisionEvent is the decision log of a guest decision.
 func (s *Server) appendDecisionEvent(b []byte, now time.Time, c *shopper.Context, o *outcome) []byte {
 	b = append(b, `{"event_id":`...)
-	b = jsonform.AppendString(b, eventID('d', o.id))
+	b = appendEventID(b, 'd', &o.id)
 	b = append(b, `,"type":"decision","ts":`...)
 	b = appendTS(b, now)
-	b = appendStr(b, "decision_id", o.id)
+	b = appendID(b, "decision_id", &o.id)
 	b = appendStr(b, "shopper_id", c.ShopperID)
 	b = appendStr(b, "group", s.cfg.Group)
 	b = appendStr(b, "bundle_id", o.arm.digest)
@@ -71,12 +86,12 @@ func (s *Server) appendDecisionEvent(b []byte, now time.Time, c *shopper.Context
 	return append(b, '}')
 }
 
-func appendExposureEvent(b []byte, now time.Time, decisionID, shopperID string) []byte {
+func appendExposureEvent(b []byte, now time.Time, id *decisionID, shopperID string) []byte {
 	b = append(b, `{"event_id":`...)
-	b = jsonform.AppendString(b, eventID('x', decisionID))
+	b = appendEventID(b, 'x', id)
 	b = append(b, `,"type":"exposure","ts":`...)
 	b = appendTS(b, now)
-	b = appendStr(b, "decision_id", decisionID)
+	b = appendID(b, "decision_id", id)
 	b = appendStr(b, "shopper_id", shopperID)
 	return append(b, '}')
 }
@@ -97,7 +112,7 @@ type OrderItem struct {
 
 func appendConversionEvent(b []byte, now time.Time, shopperID string, o *Order) []byte {
 	b = append(b, `{"event_id":`...)
-	b = jsonform.AppendString(b, eventID('c', o.ID))
+	b = jsonform.AppendString(b, "c-"+o.ID) // the order id may need escaping
 	b = append(b, `,"type":"conversion","ts":`...)
 	b = appendTS(b, now)
 	b = appendStr(b, "shopper_id", shopperID)

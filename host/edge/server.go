@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -94,11 +95,12 @@ func (s *Server) Close(ctx context.Context) { s.closeEngines(ctx) }
 // state is one request's working memory, pooled so a request allocates
 // little.
 type state struct {
-	c   shopper.Context
-	v   visit
-	o   outcome
-	buf []byte
-	now time.Time
+	c    shopper.Context
+	v    visit
+	o    outcome
+	buf  []byte
+	body []byte // a request body (POST /v1/decide)
+	now  time.Time
 }
 
 func (s *Server) getState() *state {
@@ -114,6 +116,9 @@ func (s *Server) putState(st *state) {
 	st.o.bundle, st.o.arm = nil, nil
 	if cap(st.buf) > 64<<10 {
 		st.buf = nil
+	}
+	if cap(st.body) > 16<<10 { // keep the buffers of typical bodies only
+		st.body = nil
 	}
 	s.states.Put(st)
 }
@@ -219,7 +224,7 @@ func (s *Server) onOriginResponse(resp *http.Response) error {
 		return nil
 	}
 	if st.o.ok && resp.StatusCode/100 == 2 && exposed != "0" {
-		s.emit("exposure", appendExposureEvent(nil, st.now, st.o.id, st.c.ShopperID))
+		s.emit("exposure", appendExposureEvent(nil, st.now, &st.o.id, st.c.ShopperID))
 	}
 	if order != "" {
 		o, err := ParseOrder(order)
@@ -302,17 +307,44 @@ func ParseOrder(v string) (Order, error) {
 // maxContextBody bounds a /v1/decide body.
 const maxContextBody = 64 << 10
 
+// errBodyTooLarge is readBody's error for a body over its limit.
+var errBodyTooLarge = errors.New("body too large")
+
+// readBody appends r's bytes to buf, up to max bytes (errBodyTooLarge
+// beyond). Unlike io.ReadAll it reuses buf, so a request state's buffer
+// serves request after request.
+func readBody(buf []byte, r io.Reader, max int) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), max+1)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > max {
+			return buf, errBodyTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
 func (s *Server) handleDecide(w http.ResponseWriter, r *http.Request) {
 	s.m.requests.Add(1, "decide")
 	st := s.getState()
 	defer s.putState(st)
 	t0 := time.Now()
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxContextBody+1))
-	if err != nil || len(body) > maxContextBody {
+	body, err := readBody(st.body[:0], r.Body, maxContextBody)
+	st.body = body
+	if err != nil {
 		http.Error(w, `{"error":"body missing or larger than 64 KiB"}`, http.StatusRequestEntityTooLarge)
 		return
 	}
-	if len(strings.TrimSpace(string(body))) > 0 {
+	if len(bytes.TrimSpace(body)) > 0 {
+		// ParseContext copies the strings it keeps, so body can be reused.
 		if err := jsonform.ParseContext(body, &st.c); err != nil {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
