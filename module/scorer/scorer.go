@@ -206,7 +206,9 @@ func (s *Scorer) fillEnv(c *shopper.Context, derived *feature.Derived, d *Decisi
 // the top list is then kept with one well-predicted comparison per feature
 // on the bits of |v| (which order like the values when no v is NaN). In
 // Go's wasm output every branch is a trip through a dispatch table, so the
-// fewer the better; natively the missing-value branches mispredicted.
+// fewer the better; natively the missing-value branches mispredicted. The
+// blend is split with float64(…) so that no platform fuses it into an FMA
+// (RATIONALE.md, "Portable floating point").
 func (s *Scorer) reasons(d *Decision) {
 	p := &s.p
 	x := s.x
@@ -224,14 +226,14 @@ func (s *Scorer) reasons(d *Decision) {
 				// lw[i]·x[i], or 0 when x[i] is missing (±0 alike: a zero
 				// contribution is never reported).
 				w := math.Float64frombits(math.Float64bits(lw[i]*float64(xi)) & -uint64(b2u(xi == xi)))
-				w += bg * float64(tc[i])
+				w += float64(bg * float64(tc[i])) // float64: never fused into an FMA
 				v[i] = w
 				nan |= b2u(w != w)
 			}
 		} else {
 			for i := range v {
 				var w float64
-				w += bg * float64(tc[i])
+				w += float64(bg * float64(tc[i])) // float64: never fused into an FMA
 				v[i] = w
 				nan |= b2u(w != w)
 			}
