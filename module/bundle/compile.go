@@ -306,7 +306,7 @@ func (b *Bundle) compileExperiment(e *Experiment) error {
 			}
 		}
 		bp := math.Round(v.Weight * 100)
-		if !(v.Weight >= 0 && v.Weight <= 100) || math.Abs(bp-v.Weight*100) > 1e-6 {
+		if !(v.Weight >= 0 && v.Weight <= 100) || math.Abs(bp-float64(v.Weight*100)) > 1e-6 {
 			return errf(at+".weight", "must be a percentage in [0,100] with at most two decimals")
 		}
 		if v.Epsilon != nil && !(*v.Epsilon >= 0 && *v.Epsilon <= 0.5) {

@@ -86,16 +86,16 @@ func (s *Scorer) Decide(c *shopper.Context, d *Decision) {
 	// Propensity: blended logit of the models present.
 	var z float64
 	if p.Logistic != nil {
-		z += p.BlendL * p.Logistic.Logit(s.x)
+		z += float64(p.BlendL * p.Logistic.Logit(s.x)) // float64: never fused into an FMA
 	}
 	if p.Trees != nil {
 		s.in.Set(s.x)
 		p.Trees.Margins(s.in, s.margins)
 		if p.Trees.Objective() == gbdt.MultiSoftprob {
 			p.Trees.Transform(s.margins, s.probs)
-			z += p.BlendG * linear.Logit(float64(s.probs[p.Class]))
+			z += float64(p.BlendG * linear.Logit(float64(s.probs[p.Class])))
 		} else {
-			z += p.BlendG * float64(s.margins[0])
+			z += float64(p.BlendG * float64(s.margins[0]))
 		}
 	}
 	d.Propensity = linear.Sigmoid(z)

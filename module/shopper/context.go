@@ -139,7 +139,7 @@ func (s *Session) EffectiveCartValue() float64 {
 		if IsMissing(l.Qty) || IsMissing(l.UnitPrice) {
 			continue
 		}
-		v += l.Qty * l.UnitPrice
+		v += float64(l.Qty * l.UnitPrice) // float64: never fused into an FMA
 	}
 	return v
 }

@@ -159,7 +159,15 @@ func Lgamma(x float64) (float64, int) {
 	const halfLog2Pi = 0.91893853320467274178 // ½·ln(2π)
 	r := 1 / x
 	r2 := r * r
-	series := r * (1.0/12 + r2*(-1.0/360+r2*(1.0/1260+r2*(-1.0/1680+r2*(1.0/1188+r2*(-691.0/360360+r2*(1.0/156)))))))
+	// Every product is rounded on its own (float64(…)): no FMA on any
+	// platform, the same bits as wasm (RATIONALE.md, "Portable floating point").
+	p := float64(r2 * (1.0 / 156))
+	p = float64(r2 * (-691.0/360360 + p))
+	p = float64(r2 * (1.0/1188 + p))
+	p = float64(r2 * (-1.0/1680 + p))
+	p = float64(r2 * (1.0/1260 + p))
+	p = float64(r2 * (-1.0/360 + p))
+	series := float64(r * (1.0/12 + p))
 	return float64((x-0.5)*Log(x)) - x + halfLog2Pi + series - shift, 1
 }
 
