@@ -25,6 +25,8 @@ const (
 // stride = 2^depth. A leaf of the original tree above the maximum depth is
 // pushed down: its padded subtree splits on anything and every leaf below it
 // carries its value, so the result does not depend on the padding splits.
+// Ensembles of depth ≤ 6 are then moved into fixed-size blocks (block.go),
+// one per tree, with each leaf's Saabas path stored beside its value.
 type Ensemble struct {
 	obj       Objective
 	nClass    int
@@ -38,13 +40,12 @@ type Ensemble struct {
 	thr       []float32 // per internal node
 	leaf      []float32 // per leaf
 	names     []string
-	pathLen   int         // entries per leaf in pathFeat/pathDelta (= depth)
-	pathFeat  []int32     // per leaf: depth entries, feature of each step (−1 = none)
-	pathDelta []float32   // per leaf: depth entries, Saabas delta of each step
-	rootMean  []float32   // per tree
-	bias      []float32   // per group: base margin + Σ root means, the contributions' bias
-	blocks    []block     // depth ≤ 6: the block layout (flat arrays unused)
-	paths     []pathBlock // depth ≤ 6: per-leaf contribution steps
+	pathLen   int       // entries per leaf in pathFeat/pathDelta (= depth)
+	pathFeat  []int32   // per leaf: depth entries, feature of each step (−1 = none)
+	pathDelta []float32 // per leaf: depth entries, Saabas delta of each step
+	rootMean  []float32 // per tree
+	bias      []float32 // per group: base margin + Σ root means, the contributions' bias
+	blocks    []block   // depth ≤ 6: the block layout (flat and path arrays unused)
 }
 
 // Input is one row prepared for scoring. It is not safe for concurrent use;
@@ -55,15 +56,24 @@ type Ensemble struct {
 // node reads the copy that sends missing its default way (x < thr is false
 // for +Inf, so right; true for −Inf, so left).
 type Input struct {
-	row   [rowSize]float32 // [0,MaxFeatures): missing = +Inf; [MaxFeatures,2·MaxFeatures): missing = −Inf
-	keys  [rowSize]int32   // orderKey of row, −0 as +0 (block layout)
-	acc   [rowSize]float32 // contribution accumulator (block layout)
-	leafs []int32          // per tree: the leaf reached by the last Margins call
-	nf    int
+	row      [rowSize]float32 // [0,MaxFeatures): missing = +Inf; [MaxFeatures,2·MaxFeatures): missing = −Inf
+	keys     [rowSize]int32   // orderKey of row, −0 as +0 (block layout)
+	acc      [rowSize]float32 // contribution accumulator (block layout)
+	leafs    []int32          // per tree: the leaf reached by the last Margins call (not kept when tracking)
+	nf       int
+	keysOnly bool // block layout: Set fills keys only
+	fuse     bool // the ensemble can track contributions in Margins (block layout, one group)
+	track    bool // Margins sums the contributions of group 0 into acc (TrackContributions)
 }
 
 // Compile validates s and lays it out for scoring.
 func Compile(s *Spec) (*Ensemble, error) {
+	return compile(s, true)
+}
+
+// compile is Compile; blocks = false keeps a depth ≤ 6 ensemble in the
+// general flat layout (tests compare the two).
+func compile(s *Spec, blocks bool) (*Ensemble, error) {
 	if s == nil {
 		return nil, newError("gbdt: nil spec")
 	}
@@ -111,7 +121,7 @@ func Compile(s *Spec) (*Ensemble, error) {
 	for t := 0; t < nt; t++ {
 		e.bias[e.group[t]] += e.rootMean[t]
 	}
-	if depth <= blockDepth {
+	if blocks && depth <= blockDepth {
 		e.toBlocks()
 	}
 	return e, nil
@@ -155,28 +165,36 @@ func (e *Ensemble) layout(t int, nodes []Node, means []float32, id int32, pos, d
 	e.layout(t, nodes, means, n.Right, 2*pos+2, d+1, pf, pd)
 }
 
-// toBlocks moves a depth ≤ 6 ensemble from the flat arrays into blocks.
+// toBlocks moves a depth ≤ 6 ensemble from the flat arrays into blocks:
+// flat heap position i (0-based) is block node i+1, and each leaf takes its
+// value and path (padded with dump steps below the ensemble's depth).
 func (e *Ensemble) toBlocks() {
 	e.blocks = make([]block, e.nTrees)
-	e.paths = make([]pathBlock, e.nTrees)
 	s := e.stride
 	for t := 0; t < e.nTrees; t++ {
-		b, p := &e.blocks[t], &e.paths[t]
+		b := &e.blocks[t]
 		for i, f := range e.feat[t*s : t*s+s-1] {
-			b.node[i].feat = f
+			b.node[i+1].feat = f
 		}
 		for i, v := range e.thr[t*s : t*s+s-1] {
-			b.node[i].thr = orderKey(v + 0) // v + 0: −0 becomes +0, which compares the same
+			// v + 0: −0 becomes +0, which compares the same. −1: the walk
+			// goes right when key(x) > key(v) − 1; keys of finite floats
+			// and +Inf are far above the int32 minimum.
+			b.node[i+1].thr = orderKey(v+0) - 1
 		}
-		copy(b.leaf[:], e.leaf[t*s:t*s+s])
-		for l := 0; l < blockSize; l++ {
-			for k := 0; k < blockDepth; k++ {
-				p.slot[l][k], p.delta[l][k] = dumpSlot, 0
-				if l < s && k < e.depth {
-					i := (t*s+l)*e.pathLen + k
-					if f := e.pathFeat[i]; f >= 0 {
-						p.slot[l][k], p.delta[l][k] = uint16(f), e.pathDelta[i]
-					}
+		for l := range b.leaf {
+			lf := &b.leaf[l]
+			for k := range lf.slot {
+				lf.slot[k], lf.delta[k] = uint16(dumpSlot-k), 0
+			}
+			if l >= s {
+				continue
+			}
+			lf.value = e.leaf[t*s+l]
+			for k := 0; k < e.depth; k++ {
+				i := (t*s+l)*e.pathLen + k
+				if f := e.pathFeat[i]; f >= 0 {
+					lf.slot[k], lf.delta[k] = uint16(f), e.pathDelta[i]
 				}
 			}
 		}
@@ -207,7 +225,9 @@ func nodeMeans(nodes []Node) []float32 {
 		r := fill(n.Right)
 		var v float32
 		if n.Cover > 0 {
-			v = (l*nodes[n.Left].Cover + r*nodes[n.Right].Cover) / n.Cover
+			// float32(…): each product rounded on its own, never fused
+			// into an FMA (RATIONALE.md, "Portable floating point").
+			v = (float32(l*nodes[n.Left].Cover) + float32(r*nodes[n.Right].Cover)) / n.Cover
 		} else {
 			v = (l + r) / 2 // no training weight: an unweighted mean, never NaN
 		}

@@ -298,3 +298,94 @@ func BenchmarkMargins(b *testing.B) {
 		}
 	})
 }
+
+// The block layout, with and without contributions tracked by Margins, gives
+// the flat layout's margins and contributions bit for bit.
+func TestBlockLayoutMatchesFlat(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, shape := range []struct{ trees, depth, classes int }{
+		{1, 0, 1}, {3, 1, 1}, {7, 3, 1}, {9, 5, 1}, {100, 6, 1}, {101, 6, 1}, {103, 6, 1}, {12, 4, 3}, {30, 6, 3},
+	} {
+		s := randomSpec(r, shape.trees, shape.depth, 12)
+		if shape.classes > 1 {
+			s.Objective, s.NumClass = MultiSoftprob, shape.classes
+			s.BaseMargin = make([]float32, shape.classes)
+			for i := range s.Trees {
+				s.Trees[i].Group = i % shape.classes
+			}
+		}
+		flat, err := compile(s, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blk, err := Compile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if flat.blocks != nil || blk.blocks == nil {
+			t.Fatal("layouts not as intended")
+		}
+		inF, inB, inT := flat.NewInput(), blk.NewInput(), blk.NewInput()
+		inT.TrackContributions(0)
+		if inT.track != (shape.classes == 1) {
+			t.Fatalf("track = %v with %d classes", inT.track, shape.classes)
+		}
+		mF, mB, mT := make([]float32, shape.classes), make([]float32, shape.classes), make([]float32, shape.classes)
+		cF, cB, cT := make([]float32, 13), make([]float32, 13), make([]float32, 13)
+		x := make([]float32, 12)
+		specials := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1))}
+		for row := 0; row < 300; row++ {
+			for i := range x {
+				x[i] = float32(r.NormFloat64())
+				if r.IntN(5) == 0 {
+					x[i] = specials[r.IntN(len(specials))]
+				}
+			}
+			inF.Set(x)
+			inB.Set(x)
+			inT.Set(x)
+			flat.Margins(inF, mF)
+			blk.Margins(inB, mB)
+			blk.Margins(inT, mT)
+			for g := range mF {
+				if math.Float32bits(mF[g]) != math.Float32bits(mB[g]) || math.Float32bits(mF[g]) != math.Float32bits(mT[g]) {
+					t.Fatalf("%+v row %d group %d: margins flat %v, block %v, tracked %v", shape, row, g, mF[g], mB[g], mT[g])
+				}
+				flat.Contributions(inF, g, cF)
+				blk.Contributions(inB, g, cB)
+				blk.Contributions(inT, g, cT)
+				for i := range cF {
+					if math.Float32bits(cF[i]) != math.Float32bits(cB[i]) || math.Float32bits(cF[i]) != math.Float32bits(cT[i]) {
+						t.Fatalf("%+v row %d group %d: contribution %d flat %v, block %v, tracked %v", shape, row, g, i, cF[i], cB[i], cT[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMarginsTracked is BenchmarkMargins' second case with the
+// contributions summed in the walk (Input.TrackContributions).
+func BenchmarkMarginsTracked(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	e, _ := Compile(randomSpec(r, 100, 6, 40))
+	rows := make([][]float32, 1024)
+	for i := range rows {
+		rows[i] = make([]float32, 40)
+		for j := range rows[i] {
+			rows[i][j] = float32(r.NormFloat64())
+			if r.IntN(8) == 0 {
+				rows[i][j] = float32(math.NaN())
+			}
+		}
+	}
+	in := e.NewInput()
+	in.TrackContributions(0)
+	out := make([]float32, 1)
+	c := make([]float32, 41)
+	for i := 0; b.Loop(); i++ {
+		in.Set(rows[i&1023])
+		e.Margins(in, out)
+		e.Contributions(in, 0, c)
+	}
+}

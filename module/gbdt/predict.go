@@ -8,13 +8,39 @@ import (
 
 // NewInput returns scratch space for scoring one row at a time.
 func (e *Ensemble) NewInput() *Input {
-	return &Input{leafs: make([]int32, e.nTrees), nf: e.nFeature}
+	blocks := e.blocks != nil
+	return &Input{leafs: make([]int32, e.nTrees), nf: e.nFeature, keysOnly: blocks, fuse: blocks && e.nClass == 1}
+}
+
+// TrackContributions asks Margins to also sum the contributions of group
+// as it walks the trees, so that Contributions for that group only copies
+// them out. The sum is the same, bit for bit; the tree data is read once
+// instead of twice. It applies to single-output ensembles of depth ≤ 6
+// (group 0); for others Contributions computes from the leaves as usual.
+func (in *Input) TrackContributions(group int) {
+	in.track = in.fuse && group == 0
 }
 
 // Set loads a row: x[i] is feature i, NaN when missing. len(x) must be at
 // least NumFeature; extra values are ignored.
 func (in *Input) Set(x []float32) {
 	f := in.nf
+	if in.keysOnly {
+		// The block layout reads only the keys. Without a branch on
+		// missing values, which the CPU mispredicts on varied rows and
+		// which in wasm is a trip through the dispatch table.
+		klo, khi := in.keys[:f], in.keys[MaxFeatures:MaxFeatures+f]
+		x = x[:f]
+		kinf, kninf := orderKey(float32(math.Inf(1))), orderKey(float32(math.Inf(-1)))
+		for i, v := range x {
+			k := orderKey(v + 0) // v + 0: −0 becomes +0, which compares the same
+			// All ones when v is NaN: its magnitude bits exceed +Inf's.
+			m := (0x7f800000 - int32(math.Float32bits(v)&0x7fffffff)) >> 31
+			klo[i] = k&^m | kinf&m
+			khi[i] = k&^m | kninf&m
+		}
+		return
+	}
 	lo, hi := in.row[:f], in.row[MaxFeatures:MaxFeatures+f]
 	klo, khi := in.keys[:f], in.keys[MaxFeatures:MaxFeatures+f]
 	x = x[:f]
@@ -44,7 +70,7 @@ func b2i(b bool) int {
 // Margins writes, for each output group, the base margin plus the sum of the
 // leaves reached (float32, in tree order, as XGBoost sums). len(out) must be
 // NumClass. It also records the leaf reached in each tree, which
-// Contributions reads.
+// Contributions reads (or, with TrackContributions, sums the contributions).
 //
 // Four trees advance together one level per loop pass: their memory loads are
 // independent, so the CPU (or the wasm engine) overlaps them, and the child is
@@ -95,7 +121,7 @@ func (e *Ensemble) Margins(in *Input, out []float32) {
 // group's margin. This is what XGBoost returns for pred_contribs=True,
 // approx_contribs=True. len(out) must be NumFeature+1.
 func (e *Ensemble) Contributions(in *Input, group int, out []float32) {
-	if e.paths != nil {
+	if e.blocks != nil {
 		e.contributionsBlock(in, group, out)
 		return
 	}

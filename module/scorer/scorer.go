@@ -50,6 +50,7 @@ func New(b *bundle.Bundle) *Scorer {
 	}
 	if p.Trees != nil {
 		s.in = p.Trees.NewInput()
+		s.in.TrackContributions(p.Class) // reasons reads them: sum them in the walk
 		s.margins = make([]float32, p.Trees.NumClass())
 		s.probs = make([]float32, p.Trees.NumClass())
 		s.c32 = make([]float32, nf+1)

@@ -184,3 +184,20 @@ func BenchmarkStageReasons(b *testing.B) {
 		s.ReasonsForTest(sd.x[k], sd.inputs[k], &d[k])
 	}
 }
+
+// BenchmarkStageTrees is the whole tree part of a decision as Decide runs
+// it: the row loaded, the margins and the contributions reasons reads.
+func BenchmarkStageTrees(b *testing.B) {
+	sd := loadStages(b)
+	p := sd.s.PartsForTest()
+	in := p.Trees.NewInput()
+	in.TrackContributions(p.Class)
+	m := make([]float32, p.Trees.NumClass())
+	out := make([]float32, p.Features.Len()+1)
+	n := len(sd.ctxs)
+	for i := 0; b.Loop(); i++ {
+		in.Set(sd.x[i%n])
+		p.Trees.Margins(in, m)
+		p.Trees.Contributions(in, p.Class, out)
+	}
+}
