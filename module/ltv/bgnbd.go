@@ -328,7 +328,7 @@ func (m *Model) pAlive(x, tx, T float64) float64 {
 	} else {
 		l = fmath.Log(m.p.A) - fmath.Log(m.p.B+x-1)
 	}
-	l += (m.p.R + x) * math.Log1p((T-tx)/(m.p.Alpha+tx))
+	l += float64((m.p.R + x) * math.Log1p((T-tx)/(m.p.Alpha+tx))) // no FMA, see RATIONALE.md
 	if l > 0 {
 		// e^-l/(1+e^-l): keeps full (or subnormal) precision when
 		// P(alive) is tiny instead of 1/(1+Inf) = 0.
@@ -434,7 +434,7 @@ func (m *Model) classify(xi int, z, w float64) (kind, ci int, y float64) {
 		f := w
 		for i := 0; i < m.nInt; i++ {
 			if f >= 0.5 {
-				return kindCheb, i, 4*f - 3
+				return kindCheb, i, float64(4*f) - 3 // no FMA, see RATIONALE.md
 			}
 			f *= 2
 		}
@@ -519,7 +519,7 @@ func (m *Model) evalLanes(kind, xi int, x float64, nl int, ln *lanes, hv *[4]flo
 	m.evalKind(kind, xi, x, sh, ln, hv)
 	s := 0.0
 	for l := sh; l < 4; l++ {
-		s += m.omega[ln.idx[l]] * hv[l]
+		s += float64(m.omega[ln.idx[l]] * hv[l]) // no FMA, see RATIONALE.md
 	}
 	return s
 }
@@ -548,16 +548,17 @@ func (m *Model) evalKind(kind, xi int, x float64, lo int, ln *lanes, hv *[4]floa
 func clenshaw4(c0, c1, c2, c3 *[nCheb]float64, y0, y1, y2, y3 float64) (f0, f1, f2, f3 float64) {
 	var b0, b1, b2, b3, d0, d1, d2, d3 float64
 	u0, u1, u2, u3 := 2*y0, 2*y1, 2*y2, 2*y3
+	// float64(…): no FMA on any platform, see RATIONALE.md.
 	for j := nCheb - 1; j >= 1; j-- {
-		b0, d0 = c0[j]-d0+u0*b0, b0
-		b1, d1 = c1[j]-d1+u1*b1, b1
-		b2, d2 = c2[j]-d2+u2*b2, b2
-		b3, d3 = c3[j]-d3+u3*b3, b3
+		b0, d0 = c0[j]-d0+float64(u0*b0), b0
+		b1, d1 = c1[j]-d1+float64(u1*b1), b1
+		b2, d2 = c2[j]-d2+float64(u2*b2), b2
+		b3, d3 = c3[j]-d3+float64(u3*b3), b3
 	}
-	f0 = c0[0] - d0 + y0*b0
-	f1 = c1[0] - d1 + y1*b1
-	f2 = c2[0] - d2 + y2*b2
-	f3 = c3[0] - d3 + y3*b3
+	f0 = c0[0] - d0 + float64(y0*b0)
+	f1 = c1[0] - d1 + float64(y1*b1)
+	f2 = c2[0] - d2 + float64(y2*b2)
+	f3 = c3[0] - d3 + float64(y3*b3)
 	return
 }
 
@@ -602,7 +603,7 @@ func (m *Model) initCheb() {
 		for i := 0; i < m.nInt; i++ {
 			scale := math.Ldexp(1, -i)
 			for k := range yk {
-				w := (yk[k] + 3) / 4 * scale
+				w := float64((yk[k] + 3) / 4 * scale) // no FMA in 1-w, see RATIONALE.md
 				z := 1 - w
 				ck[k] = m.hSeries(x, float64(x), z, w, lnW(z, w, 0, 0)) / z
 			}
@@ -610,7 +611,7 @@ func (m *Model) initCheb() {
 			for j := 0; j < nCheb; j++ {
 				s := 0.0
 				for k := range ck {
-					s += ck[k] * cosT[j][k]
+					s += float64(ck[k] * cosT[j][k]) // no FMA, see RATIONALE.md
 				}
 				c[j] = 2 * s / nCheb
 			}
@@ -651,13 +652,15 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 		kt = kTab
 	}
 	pt := &m.pTab
+	// t = float64(t * …): the terms are rounded before they are summed, no
+	// FMA on any platform (RATIONALE.md).
 	k := 1
 	for ; k < maxTermsA; k++ {
 		r := ratioA(k, kt, pt, rc, A, am1, c)
-		t0 *= r * z0
-		t1 *= r * z1
-		t2 *= r * z2
-		t3 *= r * z3
+		t0 = float64(t0 * (r * z0))
+		t1 = float64(t1 * (r * z1))
+		t2 = float64(t2 * (r * z2))
+		t3 = float64(t3 * (r * z3))
 		s0 += t0
 		s1 += t1
 		s2 += t2
@@ -669,9 +672,9 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 	}
 	for ; k < maxTermsA; k++ {
 		r := ratioA(k, kt, pt, rc, A, am1, c)
-		t1 *= r * z1
-		t2 *= r * z2
-		t3 *= r * z3
+		t1 = float64(t1 * (r * z1))
+		t2 = float64(t2 * (r * z2))
+		t3 = float64(t3 * (r * z3))
 		s1 += t1
 		s2 += t2
 		s3 += t3
@@ -682,8 +685,8 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 	}
 	for ; k < maxTermsA; k++ {
 		r := ratioA(k, kt, pt, rc, A, am1, c)
-		t2 *= r * z2
-		t3 *= r * z3
+		t2 = float64(t2 * (r * z2))
+		t3 = float64(t3 * (r * z3))
 		s2 += t2
 		s3 += t3
 		if math.Abs(t2) <= thr[2] {
@@ -693,7 +696,7 @@ func (m *Model) evalA(x float64, zs, ws, lws, hv *[4]float64) {
 	}
 	for ; k < maxTermsA; k++ {
 		r := ratioA(k, kt, pt, rc, A, am1, c)
-		t3 *= r * z3
+		t3 = float64(t3 * (r * z3))
 		s3 += t3
 		if math.Abs(t3) <= thr[3] {
 			break
@@ -722,7 +725,8 @@ func hFromA(B, c, lw, s float64) float64 {
 		return 0
 	}
 	em := math.Expm1(B * lw)
-	return clampH(-c*expm1OverE(B, lw, em) - onePlus(em, B*lw)*s)
+	// float64(…): no FMA on any platform, see RATIONALE.md.
+	return clampH(float64(-c*expm1OverE(B, lw, em)) - float64(onePlus(em, B*lw)*s))
 }
 
 // onePlus returns e^v given em = expm1(v): 1+em while that is accurate,
@@ -785,7 +789,7 @@ func (m *Model) evalB(xi int, x float64, lo int, zs, ws, lws, hv *[4]float64) {
 	for n := 1.0; n < mm; n++ {
 		for l := lo; l < 4; l++ {
 			pw[l] *= ws[l]
-			hd[l] += h * pw[l]
+			hd[l] += float64(h * pw[l]) // no FMA, see RATIONALE.md
 		}
 		h *= (A + n) * (B + n) / ((1 - mm - d + n) * (n + 1))
 	}
@@ -799,6 +803,7 @@ func (m *Model) evalB(xi int, x float64, lo int, zs, ws, lws, hv *[4]float64) {
 		sa[l] = 1
 	}
 	alpha, beta, qb := 1.0, 0.0, bc.q0
+	// float64(…): no FMA on any platform, see RATIONALE.md.
 	for j := 0.0; j < maxTermsB; j++ {
 		Aj := A + mm + j
 		Bj := B + mm + j
@@ -806,15 +811,15 @@ func (m *Model) evalB(xi int, x float64, lo int, zs, ws, lws, hv *[4]float64) {
 		J := 1 + j
 		rP := Aj * Bj / (M * (J - d))
 		rQ := (Aj + d) * (Bj + d) / ((M + d) * J)
-		dr := (Aj*Bj*(J+M) - (Aj+Bj)*M*J + d*M*(Aj+Bj-J) + d*d*M) / (M * (M + d) * (J - d) * J)
-		beta = rP*beta + qb*dr
+		dr := (float64(Aj*Bj*(J+M)) - float64((Aj+Bj)*M*J) + float64(d*M*(Aj+Bj-J)) + float64(d*d*M)) / (M * (M + d) * (J - d) * J)
+		beta = float64(rP*beta) + float64(qb*dr)
 		alpha *= rP
 		qb *= rQ
 		done := true
 		for l := lo; l < 4; l++ {
 			pw[l] *= ws[l]
-			ta := alpha * pw[l]
-			tb := beta * pw[l]
+			ta := float64(alpha * pw[l])
+			tb := float64(beta * pw[l])
 			sa[l] += ta
 			sb[l] += tb
 			if math.Abs(d0[l]*ta)+math.Abs(wd[l]*tb) > roundoff*(math.Abs(d0[l]*sa[l])+math.Abs(wd[l]*sb[l])) {
@@ -825,13 +830,14 @@ func (m *Model) evalB(xi int, x float64, lo int, zs, ws, lws, hv *[4]float64) {
 			break
 		}
 	}
+	// float64(…): no FMA on any platform, see RATIONALE.md.
 	for l := lo; l < 4; l++ {
 		lk := lws[l] + bc.kappa
 		em := math.Expm1(B * lk)
 		e1 := expm1OverE(B, lk, em)
 		wB := onePlus(em, B*lk) * bc.emBk
-		r := bc.k1*hd[l] + bc.ct*wm[l]*(d0[l]*sa[l]+wd[l]*sb[l])
-		hv[l] = clampH(bc.c * (-e1 - wB*r))
+		r := float64(bc.k1*hd[l]) + float64(bc.ct*wm[l]*(float64(d0[l]*sa[l])+float64(wd[l]*sb[l])))
+		hv[l] = clampH(bc.c * (-e1 - float64(wB*r)))
 	}
 }
 
@@ -864,7 +870,8 @@ func LogLikelihoodBGNBD(r, alpha, a, b float64, x, tx, T []float64) float64 {
 	lab, _ := fmath.Lgamma(a + b)
 	lb, _ := fmath.Lgamma(b)
 	la := fmath.Log(a)
-	base := r*fmath.Log(alpha) - lr + lab - lb
+	// float64(…): no FMA on any platform, see RATIONALE.md.
+	base := float64(r*fmath.Log(alpha)) - lr + lab - lb
 	ll := 0.0
 	for i := range x {
 		xi, ti, Ti := x[i], tx[i], T[i]
@@ -872,10 +879,10 @@ func LogLikelihoodBGNBD(r, alpha, a, b float64, x, tx, T []float64) float64 {
 		l2, _ := fmath.Lgamma(b + xi)
 		l3, _ := fmath.Lgamma(a + b + xi)
 		rx := r + xi
-		a3 := -rx * fmath.Log(alpha+Ti)
+		a3 := float64(-rx * fmath.Log(alpha+Ti))
 		v := a3
 		if xi > 0 {
-			a4 := la - fmath.Log(b+xi-1) - rx*fmath.Log(alpha+ti)
+			a4 := la - fmath.Log(b+xi-1) - float64(rx*fmath.Log(alpha+ti))
 			if a4 > a3 {
 				v = a4 + math.Log1p(fmath.Exp(a3-a4))
 			} else {

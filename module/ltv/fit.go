@@ -184,11 +184,11 @@ func nelderMead(f func([]float64) float64, x0 []float64, step float64, maxIter i
 			xc := xe
 			if fr < val[n] {
 				for k := range xc {
-					xc[k] = cen[k] + 0.5*(xr[k]-cen[k])
+					xc[k] = cen[k] + float64(0.5*(xr[k]-cen[k])) // no FMA, see RATIONALE.md
 				}
 			} else {
 				for k := range xc {
-					xc[k] = cen[k] + 0.5*(pts[n][k]-cen[k])
+					xc[k] = cen[k] + float64(0.5*(pts[n][k]-cen[k])) // no FMA, see RATIONALE.md
 				}
 			}
 			fc := nanToInf(f(xc))
@@ -198,7 +198,7 @@ func nelderMead(f func([]float64) float64, x0 []float64, step float64, maxIter i
 			} else {
 				for i := 1; i <= n; i++ {
 					for k := range pts[i] {
-						pts[i][k] = pts[0][k] + 0.5*(pts[i][k]-pts[0][k])
+						pts[i][k] = pts[0][k] + float64(0.5*(pts[i][k]-pts[0][k])) // no FMA, see RATIONALE.md
 					}
 					val[i] = nanToInf(f(pts[i]))
 				}

@@ -28,9 +28,10 @@ func (m *Model) ExpectedAOV(x, zbar float64) float64 {
 		zbar = 0
 	}
 	zbar = math.Min(zbar, math.MaxFloat64)
-	px := m.p.P * x
+	// float64(…): no FMA on any platform, see RATIONALE.md.
+	px := float64(m.p.P * x)
 	den := px + m.p.Q - 1
-	return clampOut((m.p.Q-1)/den*pop + px/den*zbar)
+	return clampOut(float64((m.p.Q-1)/den*pop) + float64(px/den*zbar))
 }
 
 // logLikGammaGamma is the Gamma-Gamma log-likelihood of (p, q, γ) on
@@ -43,14 +44,15 @@ func logLikGammaGamma(p, q, g float64, x, zbar []float64) float64 {
 		return math.Inf(-1)
 	}
 	lq, _ := fmath.Lgamma(q)
-	base := q*fmath.Log(g) - lq
+	// float64(…): no FMA on any platform, see RATIONALE.md.
+	base := float64(q*fmath.Log(g)) - lq
 	ll := 0.0
 	for i := range x {
 		xi, zi := x[i], zbar[i]
-		px := p * xi
+		px := float64(p * xi)
 		l1, _ := fmath.Lgamma(px + q)
 		l2, _ := fmath.Lgamma(px)
-		ll += base + l1 - l2 + (px-1)*fmath.Log(zi) + px*fmath.Log(xi) - (px+q)*fmath.Log(g+xi*zi)
+		ll += base + l1 - l2 + float64((px-1)*fmath.Log(zi)) + float64(px*fmath.Log(xi)) - float64((px+q)*fmath.Log(g+float64(xi*zi)))
 	}
 	return ll
 }

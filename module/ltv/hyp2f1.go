@@ -114,7 +114,7 @@ func hypPoly(a, b, c, z float64) float64 {
 	}
 	sum, t := 1.0, 1.0
 	for k := 0.0; k < n; k++ {
-		t *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+		t = float64(t * ((a + k) * (b + k) / ((c + k) * (k + 1)) * z)) // no FMA in the sum, see RATIONALE.md
 		sum += t
 	}
 	return sum
@@ -184,14 +184,15 @@ func termsNeeded(q, p float64) float64 {
 	if !(q > 0) {
 		return math.Inf(1)
 	}
-	f := func(k float64) float64 { return q*k + p*fmath.Log(k) }
+	// float64(…): no FMA on any platform, see RATIONALE.md.
+	f := func(k float64) float64 { return float64(q*k) + float64(p*fmath.Log(k)) }
 	if f(1) >= logInvRoundoff && p >= 0 {
 		return 1
 	}
 	// Newton from the right of the root (f is convex for p < 0 and concave
 	// but increasing for p ≥ 0; starting large keeps iterates on the
 	// correct branch).
-	k := (logInvRoundoff + math.Abs(p)*fmath.Log(1+(logInvRoundoff+math.Abs(p))/q)) / q
+	k := (logInvRoundoff + float64(math.Abs(p)*fmath.Log(1+(logInvRoundoff+math.Abs(p))/q))) / q
 	if k < 1 {
 		k = 1
 	}
@@ -218,11 +219,12 @@ func termsNeeded(q, p float64) float64 {
 // below 1 for good (for c-a-b ≥ 0 that happens after k0 = (ab-c)/(c-a-b+1)).
 func hypSeries(a, b, c, z float64, maxTerms int) (float64, bool) {
 	sum, t := 1.0, 1.0
-	k0 := (a*b - c) / (c - a - b + 1)
+	// float64(…): no FMA on any platform, see RATIONALE.md.
+	k0 := (float64(a*b) - c) / (c - a - b + 1)
 	for k := 0; k < maxTerms; k++ {
 		fk := float64(k)
 		r := (a + fk) * (b + fk) / ((c + fk) * (fk + 1)) * z
-		t *= r
+		t = float64(t * r)
 		sum += t
 		if fk > k0 && math.Abs(t) <= roundoff*math.Abs(sum)*(1-math.Abs(r)) {
 			return sum, true
@@ -268,7 +270,7 @@ func hypConn(a, b, c, w float64) (v float64, ok bool) {
 		t, h := 1.0, 1.0
 		for n := 0; n < mi-1; n++ {
 			fn := float64(n)
-			t *= (a + fn) * (b + fn) / ((1 - m - e + fn) * (fn + 1)) * w
+			t = float64(t * ((a + fn) * (b + fn) / ((1 - m - e + fn) * (fn + 1)) * w)) // no FMA in h, see RATIONALE.md
 			h += t
 		}
 		head = sK * float64(sgn) * fmath.Exp(lnK+lg) * h
@@ -300,6 +302,7 @@ func hypConn(a, b, c, w float64) (v float64, ok bool) {
 	wj := 1.0
 	ok = false
 	prev := math.Inf(1)
+	// float64(…): no FMA on any platform, see RATIONALE.md.
 	for j := 0; j < hypMaxTerms; j++ {
 		A := a + m + float64(j)
 		B := b + m + float64(j)
@@ -307,11 +310,11 @@ func hypConn(a, b, c, w float64) (v float64, ok bool) {
 		J := 1 + float64(j)
 		rP := A * B / (M * (J - e))
 		rQ := (A + e) * (B + e) / ((M + e) * J)
-		dr := (A*B*(J+M) - (A+B)*M*J + e*M*(A+B-J) + e*e*M) / (M * (M + e) * (J - e) * J)
-		D = rP*D + q*dr
+		dr := (float64(A*B*(J+M)) - float64((A+B)*M*J) + float64(e*M*(A+B-J)) + float64(e*e*M)) / (M * (M + e) * (J - e) * J)
+		D = float64(rP*D) + float64(q*dr)
 		q *= rQ
 		wj *= w
-		t := D * wj
+		t := float64(D * wj)
 		tail += t
 		at := math.Abs(t)
 		if at <= roundoff*math.Abs(tail) && at <= prev {
@@ -328,7 +331,7 @@ func hypConn(a, b, c, w float64) (v float64, ok bool) {
 	if mi&1 == 1 {
 		sm = -1
 	}
-	v = head + sK*float64(spa*spb)*sm*fac*fmath.Exp(lnK+lnP0+m*lnw)*tail
+	v = head + float64(sK*float64(spa*spb)*sm*fac*fmath.Exp(lnK+lnP0+float64(m*lnw))*tail) // no FMA, see RATIONALE.md
 	return v, ok
 }
 
@@ -391,7 +394,7 @@ func lgammaDiff(x0, x1, d float64) (float64, float64) {
 		if d == 0 {
 			acc -= 1 / x0 // limit of ln(1+d/y0)/d
 		} else if r := d / x0; r > -0.5 && r < 0.5 {
-			pm1 += r * (1 + pm1)
+			pm1 += float64(r * (1 + pm1)) // no FMA, see RATIONALE.md
 		} else {
 			q := x1 / x0
 			if q < 0 {
@@ -428,7 +431,8 @@ func stirlingDiff(x, d float64) float64 {
 	} else {
 		l1 = math.Log1p(d/x) / d
 	}
-	res := (x-0.5)*l1 + fmath.Log(x+d) - 1
+	// float64(…): no FMA on any platform, see RATIONALE.md.
+	res := float64((x-0.5)*l1) + fmath.Log(x+d) - 1
 	y := x / (x + d)
 	y2 := y * y
 	g := 1.0    // Σ_{i<2k-1} y^i
@@ -437,8 +441,8 @@ func stirlingDiff(x, d float64) float64 {
 	ix2 := 1 / (x * x)
 	sum := 0.0
 	for k := 0; k < len(bernoulliStirling); k++ {
-		sum += bernoulliStirling[k] * xp * g
-		g += yp + yp*y
+		sum += float64(bernoulliStirling[k] * xp * g)
+		g += yp + float64(yp*y)
 		yp *= y2
 		xp *= ix2
 	}

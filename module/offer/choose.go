@@ -287,7 +287,8 @@ func lookup(dict []string, s string) int {
 // eligibleNumbers tests the rules of eligible that depend on the action's
 // numbers.
 func (c *Catalog) eligibleNumbers(a *action, r *Request) bool {
-	if r.Basket*(r.Margin-a.discount)-a.costOnPurchase < 0 && a.kind == KindPercentDiscount {
+	// float64(…): no FMA on any platform, see RATIONALE.md.
+	if float64(r.Basket*(r.Margin-a.discount))-a.costOnPurchase < 0 && a.kind == KindPercentDiscount {
 		return false
 	}
 	if a.minCart > 0 && !(r.CartValue >= a.minCart) {
@@ -305,7 +306,8 @@ func (c *Catalog) eligible(a *action, r *Request) bool {
 	if (a.kind == KindPercentDiscount || a.kind == KindFreeShipping) && r.P0 >= c.sureBuyer {
 		return false
 	}
-	if r.Basket*(r.Margin-a.discount)-a.costOnPurchase < 0 && a.kind == KindPercentDiscount {
+	// float64(…): no FMA on any platform, see RATIONALE.md.
+	if float64(r.Basket*(r.Margin-a.discount))-a.costOnPurchase < 0 && a.kind == KindPercentDiscount {
 		// A discount deeper than the margin loses money on every sale.
 		return false
 	}

@@ -6,6 +6,23 @@ import (
 	"testing"
 )
 
+// TestCoreHasNoFusedMultiplyAdd is the check of build/fmacheck on the
+// scoring core: every product that is summed is rounded on its own, so a
+// native decision on arm64 or amd64 v3 is the wasm module's, bit for bit.
+func TestCoreHasNoFusedMultiplyAdd(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command:", err)
+	}
+	sites, err := Find("github.com/edgescore/edgescore/module/...")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sites) > 0 {
+		t.Fatalf("%d fused multiply-adds in module/; split each product with float64(…):\n  %s",
+			len(sites), strings.Join(sites, "\n  "))
+	}
+}
+
 // TestFindSeesFusion makes sure the check can fail: a package with an
 // unsplit x*y + z is reported, and the split form is not.
 func TestFindSeesFusion(t *testing.T) {
