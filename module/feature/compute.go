@@ -20,14 +20,20 @@ const memoSize = 64
 // feature still gets exactly the value the general evaluation (evalOne)
 // gives it.
 type plan struct {
-	plain   []direct            // numeric field, no transforms
-	aff     []direct            // affinity to affKeys[src], no transforms
-	affKeys []string            // distinct affinity keys
-	coded   []codedFeat         // onehot or is_missing of a categorical field, nothing after
-	vals    [numFields][]string // per string field: the distinct onehot values (code 1+index)
-	chains  []chain             // numeric field and transforms
-	hashed  []hashFeat          // hash_bucket of a string field, nothing after
-	general []int32             // every other feature, by index
+	plain   []direct // numeric field, no transforms
+	aff     []direct // affinity to affKeys[src], no transforms
+	affKeys []string // distinct affinity keys
+	// affIdx[len(k)%16][k[0]] is 1+j for affinity key j, 0 for no key,
+	// when no two keys share length mod 16 and first byte (affUnique);
+	// affOuts[j] are the features of key j.
+	affUnique bool
+	affIdx    *[16][256]uint8
+	affOuts   [][]int32
+	coded     []codedFeat         // onehot or is_missing of a categorical field, nothing after
+	vals      [numFields][]string // per string field: the distinct onehot values (code 1+index)
+	chains    []chain             // numeric field and transforms
+	hashed    []hashFeat          // hash_bucket of a string field, nothing after
+	general   []int32             // every other feature, by index
 }
 
 type direct struct{ out, src int32 }
@@ -53,6 +59,39 @@ type chain struct {
 	field Field
 	ops   []op
 	memo  [memoSize]float32 // float32(applyOps(ops, k)) for k = 0, 1, …
+	// fused is true when ops are clip, log1p and standardize, each at most
+	// once and in that order: then x is clipped to [lo, hi] (±Inf when
+	// there is no clip), log1p'd when log, and standardized with mean and
+	// std (0 and 1 when absent). The identities change no bit: a value
+	// compared with ±Inf is left as it is, x − 0 is x and x / 1 is x.
+	fused     bool
+	missing   bool // ops are is_missing alone
+	log       bool
+	lo, hi    float64
+	mean, std float64
+}
+
+// fuse fills ch's fused form if its ops have one.
+func (ch *chain) fuse() {
+	if len(ch.ops) == 1 && ch.ops[0].code == opIsMissing {
+		ch.missing = true
+		return
+	}
+	ch.lo, ch.hi, ch.mean, ch.std = math.Inf(-1), math.Inf(1), 0, 1
+	stage := 0 // ops of a lower stage must come first
+	for _, o := range ch.ops {
+		switch {
+		case o.code == opClip && stage < 1:
+			ch.lo, ch.hi, stage = o.a, o.b, 1
+		case o.code == opLog1p && stage < 2:
+			ch.log, stage = true, 2
+		case o.code == opStandardize && stage < 3:
+			ch.mean, ch.std, stage = o.a, o.b, 3
+		default:
+			return
+		}
+	}
+	ch.fused = true
 }
 
 func (s *Set) buildPlan() {
@@ -86,9 +125,32 @@ func (s *Set) buildPlan() {
 			for k := range ch.memo {
 				ch.memo[k] = float32(applyOps(f.ops, float64(k)))
 			}
+			ch.fuse()
 			pl.chains = append(pl.chains, ch)
 		}
 	}
+	pl.buildAffIdx()
+}
+
+// buildAffIdx fills the affinity key table, if the keys allow one.
+func (pl *plan) buildAffIdx() {
+	if len(pl.affKeys) == 0 || len(pl.affKeys) > 255 {
+		return
+	}
+	pl.affIdx = new([16][256]uint8)
+	pl.affOuts = make([][]int32, len(pl.affKeys))
+	for j, k := range pl.affKeys {
+		e := &pl.affIdx[len(k)%16][k[0]]
+		if *e != 0 {
+			pl.affIdx, pl.affOuts = nil, nil
+			return
+		}
+		*e = uint8(j + 1)
+	}
+	for _, a := range pl.aff {
+		pl.affOuts[a.src] = append(pl.affOuts[a.src], a.out)
+	}
+	pl.affUnique = true
 }
 
 // valueCode is the code of onehot value v of categorical field f.
@@ -175,6 +237,25 @@ func (s *Set) ComputeRaw(c *shopper.Context, d *Derived, out []float32, r *Raw) 
 		}
 		keys := pl.affKeys
 		ents := c.History.Affinities
+		if pl.affUnique {
+			// The one key that can equal the category, from a table.
+			idx := pl.affIdx
+			for e := len(ents) - 1; e >= 0; e-- {
+				cat := ents[e].Category
+				if cat == "" {
+					continue
+				}
+				j := int(idx[len(cat)%16][cat[0]]) - 1
+				if j < 0 || keys[j] != cat {
+					continue
+				}
+				v := float32(ents[e].Score)
+				for _, o := range pl.affOuts[j] {
+					out[o] = v
+				}
+			}
+			ents = nil
+		}
 		for e := len(ents) - 1; e >= 0; e-- {
 			cat, v := ents[e].Category, float32(ents[e].Score)
 			if cat == "" {
@@ -212,8 +293,30 @@ func (s *Set) ComputeRaw(c *shopper.Context, d *Derived, out []float32, r *Raw) 
 			out[ch.out] = ch.memo[k]
 			continue
 		}
-		// (Inlining applyOps here saved no measurable time in wasm.)
-		x = applyOps(ch.ops, x)
+		if ch.missing {
+			out[ch.out] = float32(b2i(x != x))
+			continue
+		}
+		if !ch.fused {
+			x = applyOps(ch.ops, x)
+			out[ch.out] = float32(x)
+			continue
+		}
+		// applyOps of clip, log1p and standardize, inlined: the call and
+		// the switch per op were most of a chain's time.
+		if x < ch.lo {
+			x = ch.lo
+		} else if x > ch.hi {
+			x = ch.hi
+		}
+		if ch.log {
+			if x <= -1 {
+				x = math.NaN()
+			} else {
+				x = math.Log1p(x)
+			}
+		}
+		x = (x - ch.mean) / ch.std
 		out[ch.out] = float32(x)
 	}
 	if len(pl.hashed) > 0 {

@@ -160,6 +160,13 @@ func TestComputeMatchesGeneralEvaluation(t *testing.T) {
 		{Name: "hour_cos", Field: "hour", Transforms: []Transform{{Op: "cyclic_cos", Period: 24}}},
 		{Name: "min_clip", Field: "minutes", Transforms: []Transform{{Op: "clip", Min: -1, Max: 40}, {Op: "log1p"}}},
 		{Name: "price_missing", Field: "price", Transforms: []Transform{{Op: "is_missing"}}},
+		{Name: "freq_missing", Field: "frequency", Transforms: []Transform{{Op: "is_missing"}}},
+		{Name: "min_clip_only", Field: "minutes", Transforms: []Transform{{Op: "clip", Min: -0.25, Max: 3}}},
+		{Name: "min_std", Field: "minutes", Transforms: []Transform{{Op: "standardize", Mean: -2, Std: 3}}},
+		{Name: "min_all", Field: "minutes", Transforms: []Transform{{Op: "clip", Min: 0.5, Max: 30}, {Op: "log1p"}, {Op: "standardize", Mean: 1, Std: 0.7}}},
+		{Name: "freq_log_clip", Field: "frequency", Transforms: []Transform{{Op: "log1p"}, {Op: "clip", Min: 0, Max: 2}}},
+		{Name: "rec_clip_clip", Field: "recency", Transforms: []Transform{{Op: "clip", Min: 0, Max: 200}, {Op: "clip", Min: 3, Max: 50}}},
+		{Name: "rec_log_miss", Field: "recency", Transforms: []Transform{{Op: "log1p"}, {Op: "is_missing"}}},
 		{Name: "aff_shoes", Field: "affinity", Key: "shoes"},
 		{Name: "aff_hats", Field: "affinity", Key: "hats"},
 		{Name: "aff_shoes2", Field: "affinity", Key: "shoes"},
@@ -174,9 +181,20 @@ func TestComputeMatchesGeneralEvaluation(t *testing.T) {
 		{Name: "cat_bucket", Field: "category", Transforms: []Transform{{Op: "hash_bucket", Buckets: 7}}},
 		{Name: "sku_shoe", Field: "sku", Transforms: []Transform{{Op: "onehot", Value: "BOOT-1"}}},
 	}
+	// With "socks" the affinity keys no longer differ in length or first
+	// byte, so the plan falls back from its key table.
+	checkComputeMatches(t, defs, true)
+	checkComputeMatches(t, append(defs[:len(defs):len(defs)], Def{Name: "aff_socks", Field: "affinity", Key: "socks"}), false)
+}
+
+func checkComputeMatches(t *testing.T, defs []Def, table bool) {
+	t.Helper()
 	s, err := Compile(defs)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s.pl.affUnique != table {
+		t.Fatalf("affinity key table: %v, want %v", s.pl.affUnique, table)
 	}
 	negZero := math.Copysign(0, -1)
 	mods := []func(c *shopper.Context){
@@ -186,12 +204,18 @@ func TestComputeMatchesGeneralEvaluation(t *testing.T) {
 		func(c *shopper.Context) { c.History.Frequency, c.Place.Hour, c.History.Recency = 64, 23.5, 1e300 },
 		func(c *shopper.Context) { c.History.Frequency, c.Place.Hour = math.Inf(1), math.Inf(-1) },
 		func(c *shopper.Context) { c.History.Frequency, c.Session.Minutes = -1, -0.5 },
+		func(c *shopper.Context) { c.History.Frequency, c.Session.Minutes, c.History.Recency = 2.5, negZero, -3 },
+		func(c *shopper.Context) { c.History.Frequency, c.Session.Minutes, c.History.Recency = -2.5, 1e6, -1 },
+		func(c *shopper.Context) {
+			c.History.Frequency, c.Session.Minutes, c.History.Recency = 1e-300, 12.25, 100.5
+		},
+		func(c *shopper.Context) { c.Session.Minutes, c.History.Recency = math.Inf(1), math.Inf(-1) },
 		func(c *shopper.Context) {
 			c.Session.Page, c.Session.Channel, c.Session.Device = 200, 99, 7
 			c.Place.Country, c.Place.Region, c.Session.SKU = "FR", "FR-IDF", "BOOT-2"
 		},
 		func(c *shopper.Context) {
-			c.History.Affinities = []shopper.Affinity{{Category: "", Score: 9}, {Category: "hats", Score: negZero}, {Category: "shoes", Score: 2}, {Category: "hats", Score: 5}, {Category: "shoex", Score: 3}}
+			c.History.Affinities = []shopper.Affinity{{Category: "", Score: 9}, {Category: "hats", Score: negZero}, {Category: "shoes", Score: 2}, {Category: "hats", Score: 5}, {Category: "shoex", Score: 3}, {Category: "socks", Score: 4}, {Category: "shoes", Score: 6}}
 			c.Place.Country = "D"
 		},
 	}

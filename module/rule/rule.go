@@ -44,6 +44,8 @@ type Program struct {
 	sets    [][]float64 // in-lists, referenced by instr.set
 	names   []string    // referenced names, sorted and unique
 	maxSlot int         // highest referenced slot, -1 if none
+	cnf     [][]atom    // the rule in conjunctive normal form, for Set
+	cnfOK   bool        // cnf holds: the rule is a combination of atoms
 }
 
 // MaxSlot returns the highest slot the program reads, or -1 when it reads
@@ -86,6 +88,7 @@ func Compile(src string, vars map[string]Var) (*Program, error) {
 		return nil, err
 	}
 	p := &Program{code: code, sets: sets, maxSlot: -1}
+	p.cnf, p.cnfOK = cnfOf(root, false)
 	p.names = make([]string, 0, len(used))
 	for _, r := range used { // sorted by name
 		p.names = append(p.names, r.name)

@@ -16,21 +16,8 @@ func (s *Scorer) MarginsForTest() []float32 { return s.margins }
 
 // RulesForTest fills the rule environment and evaluates tiers and segments.
 func (s *Scorer) RulesForTest(c *shopper.Context, storeKM float64, d *Decision) {
-	p := &s.p
 	s.fillEnv(c, &feature.Derived{StoreKM: storeKM}, d)
-	d.Tier = -1
-	for i, t := range p.Tiers {
-		if t == nil || t.Eval(s.env) {
-			d.Tier = i
-			break
-		}
-	}
-	d.Segments = 0
-	for i, r := range p.Segments {
-		if r.Eval(s.env) {
-			d.Segments |= 1 << uint(i)
-		}
-	}
+	s.evalRules(d)
 }
 
 // ReasonsForTest runs reasons with x and the leaves recorded in in.
@@ -58,3 +45,11 @@ func TopReasonsForTest(v []float64) (fast, slow Decision) {
 	}
 	return fast, slow
 }
+
+// EnumCodesForTest returns textCode's tables for the enumerations.
+func EnumCodesForTest() (page, channel, device *[256]float64) {
+	return pageCodes, channelCodes, deviceCodes
+}
+
+// TextCodeForTest is textCode.
+func TextCodeForTest(t string) float64 { return textCode(t) }

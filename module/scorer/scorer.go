@@ -2,11 +2,13 @@ package scorer
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/edgescore/edgescore/module/bundle"
 	"github.com/edgescore/edgescore/module/experiment"
 	"github.com/edgescore/edgescore/module/feature"
 	"github.com/edgescore/edgescore/module/gbdt"
+	"github.com/edgescore/edgescore/module/internal/fnv1a"
 	"github.com/edgescore/edgescore/module/linear"
 	"github.com/edgescore/edgescore/module/ltv"
 	"github.com/edgescore/edgescore/module/offer"
@@ -29,6 +31,8 @@ type Scorer struct {
 	rv      []float64 // per feature: contribution to the logit (reasons)
 	env     []float64
 	raw     feature.Raw // the context's numeric fields, read by Compute
+	rules   *rule.Set   // tiers (group 0) and segments (group 1)
+	tierNil uint64      // tiers without a rule (always true)
 }
 
 // New returns a Scorer for b. All scratch space is allocated here, so
@@ -40,7 +44,7 @@ func New(b *bundle.Bundle) *Scorer {
 		b: b, p: p,
 		x:   make([]float32, nf),
 		rv:  make([]float64, nf),
-		env: make([]float64, p.Env.Size),
+		env: make([]float64, max(p.Env.Size, rule.SetVals)), // see rule.Set.Eval
 	}
 	if p.Logistic != nil {
 		s.lw = make([]float64, nf)
@@ -57,6 +61,12 @@ func New(b *bundle.Bundle) *Scorer {
 	}
 	for i := range s.env {
 		s.env[i] = math.NaN()
+	}
+	s.rules = rule.NewSet(p.Tiers, p.Segments)
+	for i, t := range p.Tiers {
+		if t == nil {
+			s.tierNil |= 1 << uint(i)
+		}
 	}
 	return s
 }
@@ -120,18 +130,7 @@ func (s *Scorer) Decide(c *shopper.Context, d *Decision) {
 
 	// Rules: value tier (first match) and rule segments (all matches).
 	s.fillEnv(c, &derived, d)
-	d.Tier = -1
-	for i, t := range p.Tiers {
-		if t == nil || t.Eval(s.env) {
-			d.Tier = i
-			break
-		}
-	}
-	for i, r := range p.Segments {
-		if r.Eval(s.env) {
-			d.Segments |= 1 << uint(i)
-		}
-	}
+	s.evalRules(d)
 
 	// Experiment arm.
 	d.Bucket = experiment.Bucket(p.Salt, c.ShopperID)
@@ -178,12 +177,31 @@ func (s *Scorer) fillEnv(c *shopper.Context, derived *feature.Derived, d *Decisi
 		}
 		env[f] = s.raw.Number(f)
 	}
+	// Categorical fields as rule.StringCode of feature.Text, or NaN when
+	// missing: the enumerations from tables, the strings hashed here (a
+	// call each costs ~15 ns in Go's wasm output).
 	for _, f := range e.RawCat {
-		if t := feature.Text(f, c); t != "" {
-			env[f] = rule.StringCode(t)
-		} else {
-			env[f] = math.NaN()
+		var t string
+		switch f {
+		case feature.FieldPageType:
+			env[f] = pageCodes[c.Session.Page]
+			continue
+		case feature.FieldChannel:
+			env[f] = channelCodes[c.Session.Channel]
+			continue
+		case feature.FieldDevice:
+			env[f] = deviceCodes[c.Session.Device]
+			continue
+		case feature.FieldCategory:
+			t = c.Session.Category
+		case feature.FieldSKU:
+			t = c.Session.SKU
+		case feature.FieldCountry:
+			t = c.Place.Country
+		case feature.FieldRegion:
+			t = c.Place.Region
 		}
+		env[f] = textCode(t)
 	}
 	sc := env[e.ScoreBase : e.ScoreBase+7]
 	sc[bundle.ScorePropensity] = d.Propensity
@@ -196,6 +214,51 @@ func (s *Scorer) fillEnv(c *shopper.Context, derived *feature.Derived, d *Decisi
 	for _, i := range e.Feats {
 		env[e.FeatBase+i] = float64(s.x[i])
 	}
+}
+
+// textCode is a categorical value in the rule environment:
+// rule.StringCode(t), or NaN when t is missing ("").
+func textCode(t string) float64 {
+	if t == "" {
+		return math.NaN()
+	}
+	h := uint32(fnv1a.Offset) // fnv1a.Sum32, inlined
+	for i := 0; i < len(t); i++ {
+		h ^= uint32(t[i])
+		h *= fnv1a.Prime
+	}
+	return float64(h)
+}
+
+// pageCodes, channelCodes and deviceCodes are textCode of every value of
+// the enumerations, valid or not (String spells invalid ones "invalid").
+var (
+	pageCodes    = enumCodes[shopper.PageType]()
+	channelCodes = enumCodes[shopper.Channel]()
+	deviceCodes  = enumCodes[shopper.Device]()
+)
+
+func enumCodes[T interface {
+	~uint8
+	String() string
+}]() *[256]float64 {
+	t := new([256]float64)
+	for v := range t {
+		t[v] = textCode(T(v).String())
+	}
+	return t
+}
+
+// evalRules evaluates the tiers (the first that holds, -1 if none) and the
+// rule segments (a bit each) on the rule environment, all at once.
+func (s *Scorer) evalRules(d *Decision) {
+	var r [rule.MaxSetGroups]uint64
+	s.rules.Eval(s.env, &r)
+	d.Tier = -1
+	if t := r[0] | s.tierNil; t != 0 {
+		d.Tier = bits.TrailingZeros64(t)
+	}
+	d.Segments = r[1]
 }
 
 // reasons computes each feature's contribution to the propensity logit

@@ -6,6 +6,8 @@ import (
 
 	"github.com/edgescore/edgescore/internal/bundletest"
 	"github.com/edgescore/edgescore/module/bundle"
+	"github.com/edgescore/edgescore/module/feature"
+	"github.com/edgescore/edgescore/module/rule"
 	"github.com/edgescore/edgescore/module/scorer"
 	"github.com/edgescore/edgescore/module/shopper"
 )
@@ -154,3 +156,34 @@ func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
 // f32 rounds like the feature vector does.
 func f32(v float64) float64 { return float64(float32(v)) }
+
+// The rule environment's categorical codes from tables and inlined hashing
+// equal rule.StringCode of feature.Text, for every enumeration value (valid
+// or not), and NaN for missing.
+func TestEnvTextCodes(t *testing.T) {
+	page, channel, device := scorer.EnumCodesForTest()
+	var c shopper.Context
+	for v := 0; v < 256; v++ {
+		c.Session.Page, c.Session.Channel, c.Session.Device = shopper.PageType(v), shopper.Channel(v), shopper.Device(v)
+		for _, tc := range []struct {
+			f   feature.Field
+			got float64
+		}{{feature.FieldPageType, page[v]}, {feature.FieldChannel, channel[v]}, {feature.FieldDevice, device[v]}} {
+			want := math.NaN()
+			if s := feature.Text(tc.f, &c); s != "" {
+				want = rule.StringCode(s)
+			}
+			if math.Float64bits(tc.got) != math.Float64bits(want) && !(tc.got != tc.got && want != want) {
+				t.Errorf("%v value %d: code %v, want %v", tc.f, v, tc.got, want)
+			}
+		}
+	}
+	for _, s := range []string{"DE", "shoes", "SKU-123456789", "é"} {
+		if got, want := scorer.TextCodeForTest(s), rule.StringCode(s); got != want {
+			t.Errorf("textCode(%q) = %v, want %v", s, got, want)
+		}
+	}
+	if v := scorer.TextCodeForTest(""); v == v {
+		t.Errorf("textCode(\"\") = %v, want NaN", v)
+	}
+}
