@@ -3,6 +3,7 @@ package feature
 import (
 	"math"
 
+	"github.com/edgescore/edgescore/module/internal/fmath"
 	"github.com/edgescore/edgescore/module/internal/fnv1a"
 	"github.com/edgescore/edgescore/module/shopper"
 )
@@ -395,7 +396,7 @@ func applyOps(ops []op, x float64) float64 {
 			if x <= -1 {
 				x = math.NaN()
 			} else {
-				x = math.Log1p(x)
+				x = fmath.Log1p(x)
 			}
 		case opClip:
 			if x < o.a {
@@ -406,9 +407,9 @@ func applyOps(ops []op, x float64) float64 {
 		case opStandardize:
 			x = (x - o.a) / o.b
 		case opSin:
-			x = math.Sin(x * o.a)
+			x = fmath.Sin(x * o.a)
 		case opCos:
-			x = math.Cos(x * o.a)
+			x = fmath.Cos(x * o.a)
 		case opIsMissing:
 			if x != x {
 				x = 1

@@ -125,7 +125,7 @@ func New(p Params) (*Model, error) {
 	// Discounting: d(t) = (1+rate)^(-t·PeriodDays/365). Σ_k d_k (H_k - H_{k-1})
 	// is summed by parts as Σ_k ω_k H_k with ω_k = d_k - d_{k+1} ≥ 0, which
 	// needs no per-step differences at score time.
-	rho := math.Log1p(p.DiscountRate) * p.PeriodDays / 365
+	rho := fmath.Log1p(p.DiscountRate) * p.PeriodDays / 365
 	h := p.Horizon / float64(p.Steps)
 	for k := 0; k < p.Steps; k++ {
 		t := h * float64(k+1)
@@ -139,7 +139,7 @@ func New(p Params) (*Model, error) {
 		if k == p.Steps-1 {
 			m.omega[k] = d
 		} else {
-			m.omega[k] = -d * math.Expm1(-rho*h)
+			m.omega[k] = -d * fmath.Expm1(-rho*h)
 		}
 	}
 	for k := 1; k < kTab; k++ {
@@ -183,7 +183,7 @@ func (m *Model) initX(x float64) xConst {
 		// the 1-z series (terms ~ j^(c-2) w^j plus m head terms; an
 		// iteration of the latter costs about twice as much).
 		costB := func(z float64) float64 {
-			return 2 * (bc.m + termsNeeded(-math.Log1p(-z), 2-c))
+			return 2 * (bc.m + termsNeeded(-fmath.Log1p(-z), 2-c))
 		}
 		xc.zc = crossover(func(z float64) bool { return costA(z) <= costB(z) })
 		if s < 0.05 {
@@ -257,7 +257,7 @@ func newBConst(A, B, s, bp, c, sigma float64) (bc bConst, ok bool) {
 	l1d, _ := fmath.Lgamma(1 - d)
 	fac := 1.0
 	if d != 0 {
-		fac = math.Pi * d / math.Sin(math.Pi*d)
+		fac = math.Pi * d / fmath.Sin(math.Pi*d)
 	}
 	sgn := float64(spa * spb)
 	if mi&1 == 1 {
@@ -328,7 +328,7 @@ func (m *Model) pAlive(x, tx, T float64) float64 {
 	} else {
 		l = fmath.Log(m.p.A) - fmath.Log(m.p.B+x-1)
 	}
-	l += float64((m.p.R + x) * math.Log1p((T-tx)/(m.p.Alpha+tx))) // no FMA, see RATIONALE.md
+	l += float64((m.p.R + x) * fmath.Log1p((T-tx)/(m.p.Alpha+tx))) // no FMA, see RATIONALE.md
 	if l > 0 {
 		// e^-l/(1+e^-l): keeps full (or subnormal) precision when
 		// P(alive) is tiny instead of 1/(1+Inf) = 0.
@@ -418,7 +418,7 @@ type lanes struct {
 // difference of logs if w underflowed (absurd t/α ratios).
 func lnW(z, w, aT, t float64) float64 {
 	if z < 0.5 {
-		return math.Log1p(-z)
+		return fmath.Log1p(-z)
 	}
 	if w > 0x1p-1000 {
 		return fmath.Log(w)
@@ -594,9 +594,9 @@ func (m *Model) initCheb() {
 	var yk, ck [nCheb]float64
 	var cosT [nCheb][nCheb]float64 // cos(j·θ_k), θ_k = π(k+1/2)/n
 	for k := range yk {
-		yk[k] = math.Cos(math.Pi * (float64(k) + 0.5) / nCheb)
+		yk[k] = fmath.Cos(math.Pi * (float64(k) + 0.5) / nCheb)
 		for j := 0; j < nCheb; j++ {
-			cosT[j][k] = math.Cos(math.Pi * float64(j) * (float64(k) + 0.5) / nCheb)
+			cosT[j][k] = fmath.Cos(math.Pi * float64(j) * (float64(k) + 0.5) / nCheb)
 		}
 	}
 	for x := 0; x <= xCheb; x++ {
@@ -724,7 +724,7 @@ func hFromA(B, c, lw, s float64) float64 {
 	if lw == 0 {
 		return 0
 	}
-	em := math.Expm1(B * lw)
+	em := fmath.Expm1(B * lw)
 	// float64(…): no FMA on any platform, see RATIONALE.md.
 	return clampH(float64(-c*expm1OverE(B, lw, em)) - float64(onePlus(em, B*lw)*s))
 }
@@ -772,7 +772,7 @@ func (m *Model) evalB(xi int, x float64, lo int, zs, ws, lws, hv *[4]float64) {
 	for l := lo; l < 4; l++ {
 		lam := lws[l] + bc.clam
 		if bc.sgnLam > 0 {
-			em := math.Expm1(d * lam)
+			em := fmath.Expm1(d * lam)
 			d0[l] = -expm1OverE(d, lam, em)
 			wd[l] = onePlus(em, d*lam) * bc.emDC
 		} else {
@@ -833,7 +833,7 @@ func (m *Model) evalB(xi int, x float64, lo int, zs, ws, lws, hv *[4]float64) {
 	// float64(…): no FMA on any platform, see RATIONALE.md.
 	for l := lo; l < 4; l++ {
 		lk := lws[l] + bc.kappa
-		em := math.Expm1(B * lk)
+		em := fmath.Expm1(B * lk)
 		e1 := expm1OverE(B, lk, em)
 		wB := onePlus(em, B*lk) * bc.emBk
 		r := float64(bc.k1*hd[l]) + float64(bc.ct*wm[l]*(float64(d0[l]*sa[l])+float64(wd[l]*sb[l])))
@@ -884,9 +884,9 @@ func LogLikelihoodBGNBD(r, alpha, a, b float64, x, tx, T []float64) float64 {
 		if xi > 0 {
 			a4 := la - fmath.Log(b+xi-1) - float64(rx*fmath.Log(alpha+ti))
 			if a4 > a3 {
-				v = a4 + math.Log1p(fmath.Exp(a3-a4))
+				v = a4 + fmath.Log1p(fmath.Exp(a3-a4))
 			} else {
-				v = a3 + math.Log1p(fmath.Exp(a4-a3))
+				v = a3 + fmath.Log1p(fmath.Exp(a4-a3))
 			}
 		}
 		ll += base + l1 + l2 - l3 + v

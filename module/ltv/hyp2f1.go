@@ -77,9 +77,9 @@ func Hyp2F1(a, b, c, z float64) float64 {
 		// Euler factor, which for z → -∞ would overflow in the intermediate.
 		zz := z / (z - 1)
 		if b >= a {
-			return scaleExp(hyp01Norm(a, c-b, c, zz), -a*math.Log1p(-z))
+			return scaleExp(hyp01Norm(a, c-b, c, zz), -a*fmath.Log1p(-z))
 		}
-		return scaleExp(hyp01Norm(c-a, b, c, zz), -b*math.Log1p(-z))
+		return scaleExp(hyp01Norm(c-a, b, c, zz), -b*fmath.Log1p(-z))
 	}
 	return hyp01(a, b, c, z)
 }
@@ -144,7 +144,7 @@ func hyp01(a, b, c, z float64) float64 {
 	s := c - a - b
 	if s < 0 {
 		// Euler: 2F1(a,b;c;z) = (1-z)^s 2F1(c-a, c-b; c; z).
-		return scaleExp(hyp01Norm(c-a, c-b, c, z), s*math.Log1p(-z))
+		return scaleExp(hyp01Norm(c-a, c-b, c, z), s*fmath.Log1p(-z))
 	}
 	return hyp01Norm(a, b, c, z)
 }
@@ -158,7 +158,7 @@ func hyp01Norm(a, b, c, z float64) float64 {
 	if isNonPosInt(c-a) || isNonPosInt(c-b) {
 		// The Euler transform is a polynomial (and the connection formula
 		// below would meet 0·∞ in Γ(c-a) or Γ(c-b)).
-		return scaleExp(hypPoly(c-a, c-b, c, z), s*math.Log1p(-z))
+		return scaleExp(hypPoly(c-a, c-b, c, z), s*fmath.Log1p(-z))
 	}
 	if z > 0.5 && s < connMaxM {
 		w := 1 - z
@@ -325,7 +325,7 @@ func hypConn(a, b, c, w float64) (v float64, ok bool) {
 	}
 	fac := 1.0
 	if e != 0 {
-		fac = math.Pi * e / math.Sin(math.Pi*e)
+		fac = math.Pi * e / fmath.Sin(math.Pi*e)
 	}
 	sm := 1.0
 	if mi&1 == 1 {
@@ -361,7 +361,7 @@ func expm1Over(e, y float64) float64 {
 	if e == 0 {
 		return y
 	}
-	return math.Expm1(e*y) / e
+	return fmath.Expm1(e*y) / e
 }
 
 // lgammaDiff returns (ln|Γ(x1)| − ln|Γ(x0)|)/d and the sign of Γ(x1)/Γ(x0),
@@ -406,7 +406,7 @@ func lgammaDiff(x0, x1, d float64) (float64, float64) {
 		x1++
 	}
 	if d != 0 {
-		acc -= math.Log1p(pm1) / d
+		acc -= fmath.Log1p(pm1) / d
 	}
 	return acc + stirlingDiff(x0, d), sign
 }
@@ -429,7 +429,7 @@ func stirlingDiff(x, d float64) float64 {
 	if d == 0 {
 		l1 = 1 / x
 	} else {
-		l1 = math.Log1p(d/x) / d
+		l1 = fmath.Log1p(d/x) / d
 	}
 	// float64(…): no FMA on any platform, see RATIONALE.md.
 	res := float64((x-0.5)*l1) + fmath.Log(x+d) - 1

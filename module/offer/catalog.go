@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/edgescore/edgescore/module/internal/fmath"
 	"github.com/edgescore/edgescore/module/internal/quote"
 	"github.com/edgescore/edgescore/module/shopper"
 )
@@ -111,7 +112,7 @@ type Catalog struct {
 	epsilon   float64
 	sureBuyer float64
 	stores    []Store
-	cosLat    []float64 // per store: math.Cos(Lat × rad), as Haversine computes it
+	cosLat    []float64 // per store: fmath.Cos(Lat × rad), as Haversine computes it
 	skuStock  map[string]*itemStock
 	catStock  map[string]*itemStock
 	elig      eligMasks
@@ -398,7 +399,7 @@ func (c *Catalog) compileInventory(inv *Inventory) error {
 	c.stores = append([]Store(nil), inv.Stores...)
 	c.cosLat = make([]float64, len(c.stores))
 	for i := range c.stores {
-		c.cosLat[i] = math.Cos(c.stores[i].Lat * rad)
+		c.cosLat[i] = fmath.Cos(c.stores[i].Lat * rad)
 	}
 	c.skuStock = map[string]*itemStock{}
 	c.catStock = map[string]*itemStock{}

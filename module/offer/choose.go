@@ -46,7 +46,7 @@ func (c *Catalog) LookupStock(sku, category, place string, lat, lon float64) Sto
 		}
 	}
 	geo := lat == lat && lon == lon
-	cosLat := math.Cos(lat * rad) // Haversine's cos(lat1), the same for every store
+	cosLat := fmath.Cos(lat * rad) // Haversine's cos(lat1), the same for every store
 	minA := math.Inf(1)
 	for _, si := range it.stores {
 		s := &c.stores[si]
@@ -70,13 +70,13 @@ const rad = math.Pi / 180
 
 // haversineA and haversineKM are Haversine split in two, with the cosines
 // of the latitudes given: the store's is computed once at compile time, the
-// shopper's once per lookup (math.Cos costs ~35 ns in Go's wasm output).
+// shopper's once per lookup (a cosine costs ~35 ns in Go's wasm output).
 // haversineA is the haversine of the central angle, clamped to 1.
 func haversineA(lat1, lon1, cosLat1, lat2, lon2, cosLat2 float64) float64 {
 	dlat := (lat2 - lat1) * rad
 	dlon := (lon2 - lon1) * rad
-	s1 := math.Sin(dlat / 2)
-	s2 := math.Sin(dlon / 2)
+	s1 := fmath.Sin(dlat / 2)
+	s2 := fmath.Sin(dlon / 2)
 	a := float64(s1*s1) + float64(cosLat1*cosLat2*s2*s2)
 	return math.Min(1, a)
 }
@@ -84,7 +84,7 @@ func haversineA(lat1, lon1, cosLat1, lat2, lon2, cosLat2 float64) float64 {
 // haversineKM is the distance for haversineA's a.
 func haversineKM(a float64) float64 {
 	const r = 6371.0088 // mean Earth radius, km
-	return 2 * r * math.Asin(math.Sqrt(a))
+	return 2 * r * fmath.Asin(math.Sqrt(a))
 }
 
 // Haversine is the great-circle distance in km.
@@ -92,10 +92,10 @@ func Haversine(lat1, lon1, lat2, lon2 float64) float64 {
 	const r = 6371.0088 // mean Earth radius, km
 	dlat := (lat2 - lat1) * rad
 	dlon := (lon2 - lon1) * rad
-	s1 := math.Sin(dlat / 2)
-	s2 := math.Sin(dlon / 2)
-	a := float64(s1*s1) + float64(math.Cos(lat1*rad)*math.Cos(lat2*rad)*s2*s2)
-	return 2 * r * math.Asin(math.Sqrt(math.Min(1, a)))
+	s1 := fmath.Sin(dlat / 2)
+	s2 := fmath.Sin(dlon / 2)
+	a := float64(s1*s1) + float64(fmath.Cos(lat1*rad)*fmath.Cos(lat2*rad)*s2*s2)
+	return 2 * r * fmath.Asin(math.Sqrt(math.Min(1, a)))
 }
 
 // Margin is the margin rate for a purchase in category.

@@ -11,6 +11,10 @@
 // point that forbids fusing it into an FMA (arm64 would otherwise fuse it).
 // They are accurate to about 1 ulp, slightly slower than math's, and never
 // used where the result is not part of a decision.
+//
+// Log1p, Expm1, Sin, Cos and Asin (log1p.go, trig.go) replace math's pure-Go
+// versions for the same reason: the standard library is compiled with FMAs
+// on arm64 and amd64 v3, so math's bits there differ from wasm's.
 package fmath
 
 import "math"
@@ -183,5 +187,5 @@ func sinPi(x float64) float64 {
 	case r < -0.5:
 		r = -1 - r
 	}
-	return math.Sin(math.Pi * r)
+	return Sin(math.Pi * r)
 }
