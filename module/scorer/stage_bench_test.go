@@ -18,13 +18,14 @@ import (
 // natively can be dear in Go's wasm output.
 
 type stageData struct {
-	s      *scorer.Scorer
-	ctxs   []shopper.Context
-	dec    []scorer.Decision
-	stock  []offer.Stock
-	x      [][]float32
-	inputs []*gbdt.Input // per context, after Margins
-	reqs   []offer.Request
+	s       *scorer.Scorer
+	ctxs    []shopper.Context
+	dec     []scorer.Decision
+	stock   []offer.Stock
+	x       [][]float32
+	inputs  []*gbdt.Input // per context, after Margins
+	tracked []*gbdt.Input // the same with contributions summed in the walk, as Decide has them
+	reqs    []offer.Request
 }
 
 func loadStages(b *testing.B) *stageData {
@@ -49,6 +50,11 @@ func loadStages(b *testing.B) *stageData {
 		in.Set(s.Features())
 		p.Trees.Margins(in, s.MarginsForTest())
 		sd.inputs = append(sd.inputs, in)
+		tin := p.Trees.NewInput()
+		tin.TrackContributions(p.Class)
+		tin.Set(s.Features())
+		p.Trees.Margins(tin, s.MarginsForTest())
+		sd.tracked = append(sd.tracked, tin)
 		cart := c.Session.EffectiveCartValue()
 		sd.reqs = append(sd.reqs, offer.Request{
 			P0:        d.Propensity,
@@ -172,7 +178,8 @@ func BenchmarkStageOffer(b *testing.B) {
 	}
 }
 
-// BenchmarkStageReasons includes Contributions (reasons calls it).
+// BenchmarkStageReasons includes Contributions (reasons calls it) as
+// Decide runs it: copying out the sums the tree walk made.
 func BenchmarkStageReasons(b *testing.B) {
 	sd := loadStages(b)
 	s := sd.s
@@ -181,7 +188,7 @@ func BenchmarkStageReasons(b *testing.B) {
 	copy(d, sd.dec)
 	for i := 0; b.Loop(); i++ {
 		k := i % n
-		s.ReasonsForTest(sd.x[k], sd.inputs[k], &d[k])
+		s.ReasonsForTest(sd.x[k], sd.tracked[k], &d[k])
 	}
 }
 
