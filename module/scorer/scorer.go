@@ -27,8 +27,9 @@ type Scorer struct {
 	margins []float32
 	probs   []float32
 	c32     []float32
-	lw      []float64 // blend × logistic weight per feature, nil without a logistic model
-	rv      []float64 // per feature: contribution to the logit (reasons)
+	lw      []float64        // blend × logistic weight per feature, nil without a logistic model
+	rv      []float64        // per feature: contribution to the logit (reasons)
+	miss    [missSize]uint16 // reasons: indexes of the missing features
 	env     []float64
 	raw     feature.Raw // the context's numeric fields, read by Compute
 	rules   *rule.Set   // tiers (group 0) and segments (group 1)
@@ -286,11 +287,23 @@ func (s *Scorer) reasons(d *Decision) {
 		bg := p.BlendG
 		if lw != nil {
 			lw = lw[:len(x)]
+			// lw[i]·x[i] + bg·tc[i], where a missing x[i] contributes 0 to
+			// the first term. Without a branch or a float's bits (a store
+			// and a load each in wasm): a missing x gives NaN here, its
+			// index is noted, and the few noted entries are redone below.
+			miss := &s.miss
+			nm := 0
 			for i, xi := range x {
-				// lw[i]·x[i], or 0 when x[i] is missing (±0 alike: a zero
-				// contribution is never reported).
-				w := math.Float64frombits(math.Float64bits(lw[i]*float64(xi)) & -uint64(b2u(xi == xi)))
-				w += float64(bg * float64(tc[i])) // float64: never fused into an FMA
+				w := float64(lw[i]*float64(xi)) + float64(bg*float64(tc[i])) // float64: never fused into an FMA
+				v[i] = w
+				ok := b2u(xi == xi)
+				nan |= b2u(w != w) & ok
+				miss[nm&(missSize-1)] = uint16(i) // kept when x[i] is missing
+				nm += int(ok ^ 1)
+			}
+			for _, i := range miss[:min(nm, missSize)] {
+				var w float64 // +0 + bg·tc, as the masked term gave
+				w += float64(bg * float64(tc[i]))
 				v[i] = w
 				nan |= b2u(w != w)
 			}
@@ -319,27 +332,33 @@ func (s *Scorer) reasons(d *Decision) {
 	s.topReasons(v, d)
 }
 
+// missSize is the size of Scorer.miss: a power of two above the number of
+// features, so that an index masked with missSize-1 needs no bounds check.
+const missSize = 2 * feature.MaxFeatures
+
 // topReasons is the top list of reasons for contributions v, none NaN.
+// It compares |v| as floats, which order like the values when none is NaN:
+// math.Abs is one instruction in wasm, where the bits of |v| would cost a
+// store and a load (Go's wasm output has no reinterpret).
 func (s *Scorer) topReasons(v []float64, d *Decision) {
-	const abs = 1<<63 - 1
 	var top [MaxReasons]int
-	var key [MaxReasons]uint64 // bits of |v|, descending; 0 = empty
+	var mag [MaxReasons]float64 // |v|, descending; 0 = empty
 	for i, w := range v {
-		k := math.Float64bits(w) & abs
-		if k <= key[MaxReasons-1] {
+		a := math.Abs(w)
+		if a <= mag[MaxReasons-1] {
 			continue
 		}
 		j := MaxReasons - 1
-		for j > 0 && k > key[j-1] {
-			key[j], top[j] = key[j-1], top[j-1]
+		for j > 0 && a > mag[j-1] {
+			mag[j], top[j] = mag[j-1], top[j-1]
 			j--
 		}
-		key[j], top[j] = k, i
+		mag[j], top[j] = a, i
 	}
 	var r [MaxReasons]Reason
 	n := 0
-	for j := range key {
-		if key[j] != 0 {
+	for j := range mag {
+		if mag[j] != 0 {
 			r[j] = Reason{Feature: top[j], Contribution: v[top[j]]}
 			n++
 		}
