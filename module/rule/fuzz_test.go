@@ -159,6 +159,9 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 		rng := rand.New(rand.NewPCG(seed, uint64(len(src))))
+		// The program alone in a Set (in the second group, after an empty
+		// first) must give Eval's answer too.
+		set := NewSet(nil, []*Program{p})
 		vals := make([]float64, 12)
 		for range 16 {
 			for i := range vals {
@@ -173,6 +176,11 @@ func FuzzCompile(f *testing.F) {
 				got := p.Eval(v)
 				if want := refEval(root, v) != 0; got != want {
 					t.Fatalf("Eval(%q) = %v, reference %v, vals %v", src, got, want, v)
+				}
+				var r [MaxSetGroups]uint64
+				set.Eval(v, &r)
+				if inSet := r[1]&1 != 0; inSet != got || r[0] != 0 || r[1]>>1 != 0 {
+					t.Fatalf("Set.Eval(%q) = %x, Eval %v, vals %v", src, r, got, v)
 				}
 			}
 		}
