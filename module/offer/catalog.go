@@ -307,25 +307,13 @@ func (c *Catalog) buildMasks() {
 			m.noCat |= b
 		}
 		for _, s := range a.categories {
-			k := index(m.catDict, s)
-			if k < 0 {
-				k = len(m.catDict)
-				m.catDict = append(m.catDict, s)
-				m.cat = append(m.cat, 0)
-			}
-			m.cat[k] |= b
+			m.catDict, m.cat = addMask(m.catDict, m.cat, s, b)
 		}
 		if len(a.regions) == 0 {
 			m.noReg |= b
 		}
 		for _, s := range a.regions {
-			k := index(m.regDict, s)
-			if k < 0 {
-				k = len(m.regDict)
-				m.regDict = append(m.regDict, s)
-				m.reg = append(m.reg, 0)
-			}
-			m.reg[k] |= b
+			m.regDict, m.reg = addMask(m.regDict, m.reg, s, b)
 		}
 		if a.channels == 0 {
 			m.noCh |= b
@@ -336,6 +324,18 @@ func (c *Catalog) buildMasks() {
 			}
 		}
 	}
+}
+
+// addMask ors b into the mask of value s in a dictionary of values and
+// their masks, adding s (with an empty mask) when it is new.
+func addMask(dict []string, masks []uint64, s string, b uint64) ([]string, []uint64) {
+	k := index(dict, s)
+	if k < 0 {
+		k = len(dict)
+		dict, masks = append(dict, s), append(masks, 0)
+	}
+	masks[k] |= b
+	return dict, masks
 }
 
 func index(list []string, s string) int {
