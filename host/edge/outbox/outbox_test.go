@@ -147,7 +147,11 @@ func TestCloseSpoolsAndNextRunDelivers(t *testing.T) {
 		t.Fatalf("Add after Close: %v", err)
 	}
 
+	// The next run starts with the control plane still down, so that its
+	// sender cannot deliver the spool before Stats counts it (with it up,
+	// the count raced the first delivery: CI saw 0).
 	up := newSink()
+	up.down.Store(true)
 	o2, err := New(testConfig(dir), up)
 	if err != nil {
 		t.Fatal(err)
@@ -155,12 +159,18 @@ func TestCloseSpoolsAndNextRunDelivers(t *testing.T) {
 	if st := o2.Stats(); st.Spooled != 130 {
 		t.Fatalf("resumed %d spooled events, want 130", st.Spooled)
 	}
+	up.down.Store(false)
 	flush(t, o2)
 	if err := o2.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if up.unique() != 130 {
 		t.Fatalf("next run delivered %d of 130", up.unique())
+	}
+	for id, n := range up.seen {
+		if n != 1 {
+			t.Fatalf("%s delivered %d times", id, n)
+		}
 	}
 }
 
