@@ -314,7 +314,7 @@ func (s *Set) ComputeRaw(c *shopper.Context, d *Derived, out []float32, r *Raw) 
 			if x <= -1 {
 				x = math.NaN()
 			} else {
-				x = math.Log1p(x)
+				x = fmath.Log1p(x)
 			}
 		}
 		x = (x - ch.mean) / ch.std

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/edgescore/edgescore/module/gbdt"
+	"github.com/edgescore/edgescore/module/internal/fmath"
 )
 
 // Parse reads an XGBoost JSON model (as written by save_model) into a normalized spec.
@@ -308,10 +309,13 @@ func parseBaseScore(v any, path string, obj gbdt.Objective, numClass int) ([]flo
 }
 
 // logit32 is XGBoost's LogisticRegression::ProbToMargin, -logf(1.0f/p - 1.0f),
-// with the same float32 rounding of each step.
+// with the same float32 rounding of each step. The logarithm is fmath.Log,
+// not math.Log: math.Log is assembly on amd64 and fused Go on arm64, so the
+// same model JSON could make bundles that differ by a bit between the
+// machines that author them.
 func logit32(p float32) float32 {
 	q := float32(1)/p - float32(1)
-	return -float32(math.Log(float64(q)))
+	return -float32(fmath.Log(float64(q)))
 }
 
 func parseTrees(model map[string]any, mpath string, numClass int, numFeature int64, weightDrop []float32) ([]gbdt.Tree, error) {

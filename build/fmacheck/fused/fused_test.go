@@ -46,3 +46,30 @@ func TestFindSeesFusion(t *testing.T) {
 		t.Fatalf("fused sites %d (want > 0), split sites %d (want 0): %v", fused, split, sites)
 	}
 }
+
+// TestCoreCallsNoInexactStdMath: the core computes logarithms, exponentials
+// and trigonometry with module/internal/fmath, whose bits are the same on
+// every platform; package math's are not (see inexact).
+func TestCoreCallsNoInexactStdMath(t *testing.T) {
+	sites, err := StdMathUses("../../../module")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sites) > 0 {
+		t.Fatalf("%d uses of inexact package math functions in module/; use module/internal/fmath:\n  %s",
+			len(sites), strings.Join(sites, "\n  "))
+	}
+}
+
+// TestStdMathUsesSeesCalls makes sure that check can fail, also when math
+// is imported under another name.
+func TestStdMathUsesSeesCalls(t *testing.T) {
+	sites, err := StdMathUses("./testdata/stdmath")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"testdata/stdmath/stdmath.go:7: math.Log", "testdata/stdmath/stdmath.go:9: math.Exp"}
+	if strings.Join(sites, "|") != strings.Join(want, "|") {
+		t.Fatalf("sites %q, want %q", sites, want)
+	}
+}
