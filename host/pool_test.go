@@ -194,7 +194,11 @@ func TestHotSwap(t *testing.T) {
 				t.Fatalf("swap %d: a call after LoadBundle decided with %s", i, b.ID())
 			}
 		}
+		// The deciding goroutines decide between every two swaps, however
+		// the machine schedules them (a fixed pause did not guarantee it).
+		n := decided.Load()
 		time.Sleep(2 * time.Millisecond)
+		waitFor(t, func() bool { return decided.Load() > n || failed.Load() != nil })
 	}
 	stop.Store(true)
 	wg.Wait()

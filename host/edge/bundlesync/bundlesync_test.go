@@ -104,8 +104,10 @@ func TestRealControlPlane(t *testing.T) {
 	}
 	go s.Run(ctx)
 	waitSeq(t, rec, r0.Sequence, 5*time.Second)
-	for !s.Status().Watching {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); !s.Status().Watching; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the watch did not connect")
+		}
 	}
 
 	steps := []struct {
@@ -209,11 +211,39 @@ func (f *fakeCP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeCP) set(m *controlplane.Manifest) {
+// set serves m from now on and returns how many polls came before it.
+func (f *fakeCP) set(m *controlplane.Manifest) int {
 	data, _ := json.Marshal(m)
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.manifest = data
-	f.mu.Unlock()
+	return f.polls
+}
+
+// waitFor waits until cond, called under f.mu, holds.
+func (f *fakeCP) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		f.mu.Lock()
+		ok := cond()
+		f.mu.Unlock()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10 s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitOffered waits until the manifest set after poll n has been through
+// the edge's gate: the syncer polls one request at a time, so once poll
+// n+2 arrives it has finished with poll n+1, which fetched the manifest.
+func (f *fakeCP) waitOffered(t *testing.T, n int) {
+	t.Helper()
+	f.waitFor(t, "the edge did not poll the manifest", func() bool { return f.polls >= n+2 })
 }
 
 func manifest(seq uint64, bundle string) *controlplane.Manifest {
@@ -249,12 +279,8 @@ func TestRefusesBadManifests(t *testing.T) {
 	}
 	go s.Run(ctx)
 	waitSeq(t, rec, 5, 5*time.Second)
-	time.Sleep(50 * time.Millisecond)
-	f.mu.Lock()
-	if f.notMod == 0 {
-		t.Error("unchanged manifest was not answered 304 to a conditional poll")
-	}
-	f.mu.Unlock()
+	// The polls after it carry its ETag and are answered 304.
+	f.waitFor(t, "unchanged manifest was not answered 304 to a conditional poll", func() bool { return f.notMod > 0 })
 
 	unsigned := manifest(6, digest(evil))
 	unsigned.KeyID = controlplane.KeyID(priv.Public().(ed25519.PublicKey))
@@ -278,13 +304,12 @@ func TestRefusesBadManifests(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := s.Status().Rejected
-			f.set(tc.m)
-			deadline := time.Now().Add(5 * time.Second)
-			for s.Status().Rejected == before {
-				if time.Now().After(deadline) {
-					t.Fatal("not refused")
-				}
-				time.Sleep(time.Millisecond)
+			// Wait for this manifest to be offered, not just for a
+			// rejection: the previous bad manifest is refused again at
+			// every poll.
+			f.waitOffered(t, f.set(tc.m))
+			if s.Status().Rejected == before {
+				t.Fatal("not refused")
 			}
 			if p := rec.last(); p.Manifest.Sequence != 5 || rec.count() != 1 {
 				t.Fatalf("plan changed to %d (%d plans)", p.Manifest.Sequence, rec.count())
@@ -311,8 +336,10 @@ func TestApplyFailureKeepsPlan(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.Run(ctx)
-	for s.Status().Rejected < 2 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); s.Status().Rejected < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("status %+v: the failing plan was not retried", s.Status())
+		}
 	}
 	if s.Status().Sequence != 0 {
 		t.Fatal("a failed apply advanced the sequence")

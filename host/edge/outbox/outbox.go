@@ -217,20 +217,26 @@ func (o *Outbox) enqueue(b *batch) {
 	o.spill(b)
 }
 
-// spill moves an in-memory batch to the spool.
+// spill moves an in-memory batch to the spool. Its events leave Pending
+// under spoolMu, in the same step as they join Spooled (or Dropped), so
+// that Stats never sees them in neither: Flush would then report success
+// with the batch undelivered.
 func (o *Outbox) spill(b *batch) {
-	o.memEvents.Add(-int64(b.events))
-	if o.cfg.Dir == "" {
-		o.dropped.Add(int64(b.events))
-		return
-	}
-	if err := o.writeSpool(b); err != nil {
+	if o.cfg.Dir != "" {
+		err := o.writeSpool(b)
+		if err == nil {
+			return
+		}
 		o.log.Error("outbox: spooling a batch failed; its events are dropped", "events", b.events, "err", err)
-		o.dropped.Add(int64(b.events))
 	}
+	o.spoolMu.Lock()
+	o.memEvents.Add(-int64(b.events))
+	o.dropped.Add(int64(b.events))
+	o.spoolMu.Unlock()
 }
 
-// Stats returns a snapshot of the counters.
+// Stats returns a snapshot of the counters. Pending, Spooled and Dropped
+// are read together under spoolMu, where spill moves events between them.
 func (o *Outbox) Stats() Stats {
 	o.spoolMu.Lock()
 	s := Stats{SpoolBytes: o.spoolBytes}
@@ -240,10 +246,11 @@ func (o *Outbox) Stats() Stats {
 	if len(o.spool) > 0 {
 		s.OldestSpooled = o.spool[0].at
 	}
-	o.spoolMu.Unlock()
 	s.Pending = int(o.memEvents.Load())
+	s.Dropped = o.dropped.Load()
+	o.spoolMu.Unlock()
 	s.Sent, s.Batches, s.Failures = o.sent.Load(), o.batches.Load(), o.failures.Load()
-	s.Dropped, s.Rejected = o.dropped.Load(), o.rejected.Load()
+	s.Rejected = o.rejected.Load()
 	s.Reachable = o.reachable.Load()
 	if v := o.lastOK.Load(); v != 0 {
 		s.LastSuccess = time.Unix(0, v)
@@ -497,6 +504,8 @@ func (o *Outbox) loadSpool() error {
 	return nil
 }
 
+// writeSpool writes b to the spool, dropping the oldest batches past
+// MaxSpoolBytes, and moves b's events from Pending to Spooled.
 func (o *Outbox) writeSpool(b *batch) error {
 	size := int64(len(b.data))
 	o.spoolMu.Lock()
@@ -525,6 +534,7 @@ func (o *Outbox) writeSpool(b *batch) error {
 	}
 	o.spool = append(o.spool, spoolFile{name: name, events: b.events, size: size, at: time.Now()})
 	o.spoolBytes += size
+	o.memEvents.Add(-int64(b.events))
 	return nil
 }
 
