@@ -118,19 +118,34 @@ func NewPool(ctx context.Context, wasm []byte, opts ...host.Option) (*host.Pool,
 
 // tick advances the epoch until Close. Each running call compares its
 // store's deadline with the epoch at function entries and loop back-edges.
+//
+// The epoch counts ticks of real time, not ticks received: a Ticker drops
+// ticks when this goroutine is not scheduled in time, and on a loaded
+// machine the epoch then fell behind the clock, so that a 50 ms deadline
+// interrupted its call after up to 287 ms. Each wake-up adds the ticks that
+// have passed since the last one (at most maxCatchUp at once).
 func (r *Runtime) tick() {
 	defer r.ticking.Done()
 	t := time.NewTicker(r.cfg.tick)
 	defer t.Stop()
+	next := time.Now().Add(r.cfg.tick) // when the epoch's next tick is due
 	for {
 		select {
 		case <-r.stop:
 			return
-		case <-t.C:
-			r.engine.IncrementEpoch()
+		case now := <-t.C:
+			n := max(1, 1+int64(now.Sub(next)/r.cfg.tick))
+			next = next.Add(time.Duration(n) * r.cfg.tick)
+			for range min(n, maxCatchUp) {
+				r.engine.IncrementEpoch()
+			}
 		}
 	}
 }
+
+// maxCatchUp bounds the ticks one wake-up of tick adds (a machine
+// suspended for minutes need not make thousands of C calls).
+const maxCatchUp = 1000
 
 // ticks is the epoch deadline, in ticks from now, for a wait of d: at
 // least one, and never before d has passed (the next tick may come at any
