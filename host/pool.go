@@ -38,8 +38,8 @@ type Pool struct {
 	closeOnce sync.Once
 	nextID    atomic.Uint64
 
-	started, restored, switched, discarded, traps, interrupts atomic.Uint64
-	memory                                                    atomic.Uint64
+	started, restored, switched, discarded, abandoned, traps, interrupts atomic.Uint64
+	memory                                                               atomic.Uint64
 }
 
 // generation is one successfully loaded bundle.
@@ -200,12 +200,18 @@ func (p *Pool) Bundle() *Bundle {
 
 // Stats is a snapshot of the pool's counters.
 type Stats struct {
-	Size       int    // instances the pool keeps
-	Idle       int    // instances ready now
-	Started    uint64 // instances started, replacements included
-	Restored   uint64 // of those, instances started from a snapshot
-	Switched   uint64 // instances replaced by a restored one to change bundle
-	Discarded  uint64 // instances discarded after a trap or an interruption
+	Size      int    // instances the pool keeps
+	Idle      int    // instances ready now
+	Started   uint64 // instances started, replacements included
+	Restored  uint64 // of those, instances started from a snapshot
+	Switched  uint64 // instances replaced by a restored one to change bundle
+	Discarded uint64 // instances discarded after a trap or an interruption
+	// Abandoned counts instances closed before they served: started for a
+	// bundle that a newer swap replaced meanwhile, or whose bundle failed
+	// to load. Every start is one of Size, Discarded, Switched or
+	// Abandoned: Started = Size + Discarded + Switched + Abandoned once
+	// the pool is idle.
+	Abandoned  uint64
 	Traps      uint64 // calls that trapped
 	Interrupts uint64 // calls ended by their context
 	Generation uint64 // bundles loaded successfully
@@ -218,7 +224,7 @@ type Stats struct {
 func (p *Pool) Stats() Stats {
 	s := Stats{
 		Size: p.cfg.size, Idle: len(p.idle),
-		Started: p.started.Load(), Restored: p.restored.Load(), Switched: p.switched.Load(), Discarded: p.discarded.Load(),
+		Started: p.started.Load(), Restored: p.restored.Load(), Switched: p.switched.Load(), Discarded: p.discarded.Load(), Abandoned: p.abandoned.Load(),
 		Traps: p.traps.Load(), Interrupts: p.interrupts.Load(),
 		InstanceMemory: p.memory.Load(),
 	}
@@ -330,6 +336,7 @@ func (p *Pool) startInstance(ctx context.Context) (*instance, error) {
 	p.started.Add(1)
 	if g := p.cur.Load(); g != nil {
 		if _, err, _ := in.load(ctx, g, false); err != nil {
+			p.abandoned.Add(1)
 			p.retire(in)
 			return nil, fmt.Errorf("host: loading bundle %s into a new instance: %w", g.bundle.ID(), err)
 		}
@@ -390,6 +397,7 @@ func (p *Pool) switchTo(ctx context.Context, in *instance, g *generation) (*inst
 			p.switched.Add(1)
 			return nin, nil, false
 		} else if err == nil {
+			p.abandoned.Add(1)
 			p.retire(nin) // a newer bundle arrived meanwhile: load g the slow way
 		}
 	}
