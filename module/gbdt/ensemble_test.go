@@ -266,9 +266,9 @@ func TestMarginsAllocateNothing(t *testing.T) {
 	}
 }
 
-// BenchmarkMargins: 100 trees of depth 6 over 40 features, cycling through
-// 1024 varied rows (a fixed row lets the branch predictor learn the trees).
-func BenchmarkMargins(b *testing.B) {
+// benchEnsemble is the benchmarks' ensemble, 100 trees of depth 6 over 40
+// features, and 1024 varied rows for it (one in eight values missing).
+func benchEnsemble() (*Ensemble, [][]float32) {
 	r := rand.New(rand.NewPCG(5, 6))
 	e, _ := Compile(randomSpec(r, 100, 6, 40))
 	rows := make([][]float32, 1024)
@@ -281,6 +281,13 @@ func BenchmarkMargins(b *testing.B) {
 			}
 		}
 	}
+	return e, rows
+}
+
+// BenchmarkMargins: 100 trees of depth 6 over 40 features, cycling through
+// 1024 varied rows (a fixed row lets the branch predictor learn the trees).
+func BenchmarkMargins(b *testing.B) {
+	e, rows := benchEnsemble()
 	in := e.NewInput()
 	out := make([]float32, 1)
 	b.Run("margins", func(b *testing.B) {
@@ -367,18 +374,7 @@ func TestBlockLayoutMatchesFlat(t *testing.T) {
 // BenchmarkMarginsTracked is BenchmarkMargins' second case with the
 // contributions summed in the walk (Input.TrackContributions).
 func BenchmarkMarginsTracked(b *testing.B) {
-	r := rand.New(rand.NewPCG(5, 6))
-	e, _ := Compile(randomSpec(r, 100, 6, 40))
-	rows := make([][]float32, 1024)
-	for i := range rows {
-		rows[i] = make([]float32, 40)
-		for j := range rows[i] {
-			rows[i][j] = float32(r.NormFloat64())
-			if r.IntN(8) == 0 {
-				rows[i][j] = float32(math.NaN())
-			}
-		}
-	}
+	e, rows := benchEnsemble()
 	in := e.NewInput()
 	in.TrackContributions(0)
 	out := make([]float32, 1)
